@@ -1,0 +1,65 @@
+"""Which release a source file holds and the dates of service it is valid for, read from its name and version."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+MONTHS = {"JAN": 1, "APR": 4, "JUL": 7, "OCT": 10}
+MONTH_NAMES = {1: "January", 4: "April", 7: "July", 10: "October"}
+
+
+@dataclass(frozen=True)
+class ReleaseInfo:
+    system: str
+    content: str
+    name: str
+    valid_from: dt.date | None
+    valid_to: dt.date | None
+
+    def validity_text(self) -> str:
+        start = self.valid_from.isoformat() if self.valid_from else "?"
+        end = self.valid_to.isoformat() if self.valid_to else "?"
+        return f"dates of service {start} to {end}"
+
+
+def fiscal_year_dates(year: int) -> tuple[dt.date, dt.date]:
+    """ICD-10 fiscal year YYYY covers dates of service from October 1 of the year before to September 30."""
+    return dt.date(year - 1, 10, 1), dt.date(year, 9, 30)
+
+
+def _year_in_name(path: Path) -> int | None:
+    match = re.search(r"(?<!\d)(20\d\d)(?!\d)", path.name)
+    return int(match.group(1)) if match else None
+
+
+def icd10_release(system: str, content: str, path: Path, version: str, label: str) -> ReleaseInfo:
+    """ICD-10-CM/PCS: the fiscal year from the file's <version> (or name); April 1 updates from the name."""
+    year = int(version) if version.strip().isdigit() else _year_in_name(path)
+    if year is None:
+        return ReleaseInfo(system, content, f"{label} (unknown year)", None, None)
+    april = re.search(r"april[-_ ]?1", path.name, re.IGNORECASE)
+    start, end = fiscal_year_dates(year)
+    if april:
+        return ReleaseInfo(system, content, f"{label} FY{year} (April 1, {year} update)", dt.date(year, 4, 1), end)
+    return ReleaseInfo(system, content, f"{label} FY{year}", start, end)
+
+
+def hcpcs_release(path: Path) -> ReleaseInfo:
+    """HCPCS quarterly files (HCPC2025_JUL_ANWEB...) are valid for that quarter; annual ones for Q1."""
+    match = re.search(r"HCPC(?:S)?[_-]?(20\d\d)(?:[_-](JAN|APR|JUL|OCT))?", path.name, re.IGNORECASE)
+    if not match:
+        year = _year_in_name(path)
+        if year is None:
+            return ReleaseInfo("hcpcs", "codes", "HCPCS Level II (unknown release)", None, None)
+        match_year, month = year, 1
+    else:
+        match_year, month = int(match.group(1)), MONTHS[(match.group(2) or "JAN").upper()]
+    start = dt.date(match_year, month, 1)
+    end_month = month + 2
+    end = (
+        dt.date(match_year, end_month + 1, 1) - dt.timedelta(days=1) if end_month < 12 else dt.date(match_year, 12, 31)
+    )
+    return ReleaseInfo("hcpcs", "codes", f"HCPCS Level II {MONTH_NAMES[month]} {match_year}", start, end)

@@ -1,0 +1,58 @@
+"""Reading official source files as bytes, whether plain or in a single-file zip, with checksums."""
+
+from __future__ import annotations
+
+import hashlib
+import zipfile
+from pathlib import Path
+from xml.etree import ElementTree as ET
+
+from db.sources.errors import SourceFormatError
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def read_member_bytes(path: Path, suffix: str) -> bytes:
+    """The file's bytes, or those of the one member ending in `suffix` when it is a zip archive."""
+    if not path.is_file():
+        raise SourceFormatError(path, None, "file not found")
+    if not zipfile.is_zipfile(path):
+        if path.suffix.lower() == ".zip":
+            raise SourceFormatError(path, None, "not a valid zip archive (truncated or damaged download?)")
+        return path.read_bytes()
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = [name for name in archive.namelist() if name.lower().endswith(suffix)]
+            if len(members) != 1:
+                raise SourceFormatError(
+                    path, None, f"expected exactly one *{suffix} file in the archive, found {len(members)}"
+                )
+            return archive.read(members[0])
+    except (zipfile.BadZipFile, EOFError, OSError) as error:
+        raise SourceFormatError(path, None, f"damaged zip archive: {error}") from error
+
+
+def parse_xml(path: Path, expected_root: str) -> ET.Element:
+    """Parse an official XML file (plain or zipped) and check its root element."""
+    data = read_member_bytes(path, ".xml")
+    try:
+        root = ET.fromstring(data)
+    except ET.ParseError as error:
+        line, column = error.position
+        raise SourceFormatError(path, f"line {line}, column {column}", f"not well-formed XML ({error})") from error
+    if root.tag != expected_root:
+        raise SourceFormatError(path, "line 1", f"root element is <{root.tag}>, expected <{expected_root}>")
+    return root
+
+
+def element_text(element: ET.Element | None) -> str:
+    """All text inside an element, whitespace collapsed (the official files wrap and indent freely)."""
+    if element is None:
+        return ""
+    return " ".join("".join(element.itertext()).split())

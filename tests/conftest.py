@@ -1,0 +1,82 @@
+"""Shared fixtures: a small real database and index built by the production build code."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+# Qt must never try to reach a display in tests: set before anything imports PySide6.
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+REPO = Path(__file__).resolve().parent.parent
+SHARED_DATA = REPO.parent / "shared" / "data"
+
+
+def write_hcpcs_workbook(path: Path, rows: list[tuple[str, str]]) -> Path:
+    """A workbook in the layout of the bundled July 2025 file (HCPCS, LONG_DESCRIPTION)."""
+    import openpyxl
+
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.title = "HCPC2099_JUL_ANWEB"
+    sheet.append(["HCPCS", "LONG_DESCRIPTION"])
+    for row in rows:
+        sheet.append(list(row))
+    workbook.save(path)
+    return path
+
+
+SMALL_HCPCS = [
+    ("   GA", "Waiver of liability statement issued as required by payer policy, individual case"),
+    ("   LT", "Left side (used to identify procedures performed on the left side of the body)"),
+    ("   RT", "Right side (used to identify procedures performed on the right side of the body)"),
+    (
+        "   XS",
+        "Separate structure/organ, a service that is distinct because it was performed on a separate organ/structure",
+    ),
+    ("E0143", "Walker, folding, wheeled, adjustable or fixed height"),
+    ("G0105", "Colorectal cancer screening; colonoscopy on individual at high risk"),
+    ("J1100", "Injection, dexamethasone sodium phosphate, 1 mg"),
+    ("J3490", "Unclassified drugs"),
+]
+
+
+@pytest.fixture(scope="session")
+def small_sources(tmp_path_factory: pytest.TempPathFactory):
+    from db.build import BuildSources
+
+    folder = tmp_path_factory.mktemp("sources")
+    return BuildSources(
+        icd10cm_tabular=FIXTURES / "icd10cm" / "icd10cm-tabular-2099.xml",
+        icd10pcs_tables=FIXTURES / "icd10pcs" / "icd10pcs_tables_2099.xml",
+        icd10pcs_definitions=FIXTURES / "icd10pcs" / "icd10pcs_definitions_2099.xml",
+        hcpcs=write_hcpcs_workbook(folder / "HCPC2099_JUL_ANWEB.xlsx", SMALL_HCPCS),
+        icd10cm_index=FIXTURES / "indexes" / "icd10cm_index_2099.xml",
+        icd10cm_eindex=FIXTURES / "indexes" / "icd10cm_eindex_sample.xml",
+        icd10cm_neoplasm=FIXTURES / "indexes" / "icd10cm_neoplasm_sample.xml",
+        icd10cm_drug=FIXTURES / "indexes" / "icd10cm_drug_sample.xml",
+        icd10pcs_index=FIXTURES / "indexes" / "icd10pcs_index_sample.xml",
+    )
+
+
+@pytest.fixture(scope="session")
+def small_data(tmp_path_factory: pytest.TempPathFactory, small_sources) -> Path:
+    """A data folder built from the small fixtures (database only until the index exists)."""
+    from db.build import build
+
+    data_dir = tmp_path_factory.mktemp("data")
+    build(data_dir, small_sources, progress=lambda _line: None, with_index=False)
+    return data_dir
+
+
+@pytest.fixture(scope="session")
+def full_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A data folder built from the bundled official files (full_data tests only)."""
+    from db.build import build
+
+    data_dir = tmp_path_factory.mktemp("full-data")
+    build(data_dir, progress=lambda _line: None, with_index=False)
+    return data_dir
