@@ -171,8 +171,7 @@ def _parse_anweb(path: Path, text: str, member: str | None) -> list[HcpcsRecord]
         if len(line) < _MIN_RECORD_LENGTH:
             raise fail(
                 line_no,
-                f"truncated record: {len(line)} characters,"
-                f" expected {_RECORD_LENGTH} (at least {_MIN_RECORD_LENGTH})",
+                f"truncated record: {len(line)} characters, expected {_RECORD_LENGTH} (at least {_MIN_RECORD_LENGTH})",
             )
         if len(line) > _RECORD_LENGTH and line[_RECORD_LENGTH:].strip():
             raise fail(line_no, f"record longer than {_RECORD_LENGTH} characters: {len(line)}")
@@ -273,7 +272,7 @@ def _join_description(segments: list[str]) -> str:
     spaces at the break, the second one starts the next segment (``' visit (list...'`` in 2019 G0501),
     and keeping it reproduces the text of CMS's own workbook. A segment that fills all 80 columns was
     cut hard, possibly mid-word, so it joins to the next one with nothing in between. (In the 2019 file
-    every continued segment ends in padding; 10 codes there have a double space in the workbook where
+    every continued segment ends in padding; 11 codes there have a double space in the workbook where
     the file broke the line, which the file cannot show and this join gives as one space.)
     """
     text = segments[0].rstrip()
@@ -409,7 +408,7 @@ def _is_noc_member(name: str) -> bool:
 
 
 def _read_noc_xlsx(path: Path, raw: bytes) -> frozenset[str]:
-    codes: list[str] = []
+    seen: set[str] = set()
     with _Rows(path, raw) as rows:
         header_row, columns = _find_header(path, rows, _CODE_HEADERS, required_long=False)
         code_col = columns["code"]
@@ -424,13 +423,13 @@ def _read_noc_xlsx(path: Path, raw: bytes) -> frozenset[str]:
             kind, code = _workbook_code(path, row_no, value)
             if kind != "code":
                 raise SourceFormatError(path, f"row {row_no}", f"not a HCPCS code: {value!r}")
-            if code in codes and code != previous:
+            if code in seen and code != previous:
                 raise SourceFormatError(path, f"row {row_no}", f"duplicate code {code!r}")
-            codes.append(code)
+            seen.add(code)
             previous = code
-        if not codes:
+        if not seen:
             raise SourceFormatError(path, f"row {header_row}", "no codes below the header row")
-    return frozenset(codes)
+    return frozenset(seen)
 
 
 def _read_noc_text(path: Path, text: str, member: str | None) -> frozenset[str]:
@@ -438,7 +437,7 @@ def _read_noc_text(path: Path, text: str, member: str | None) -> frozenset[str]:
         return SourceFormatError(path, f"line {line_no}", reason + (f" (in {member})" if member else ""))
 
     code_col: int | None = None
-    codes: list[str] = []
+    seen: set[str] = set()
     previous: str | None = None
     lines = text.split("\n")
     if lines[-1] == "":
@@ -458,15 +457,15 @@ def _read_noc_text(path: Path, text: str, member: str | None) -> frozenset[str]:
         code = line[code_col : code_col + 5]
         if line[:code_col].strip() or not _PROCEDURE_CODE.fullmatch(code) or line[code_col + 5 : code_col + 6].strip():
             raise fail(line_no, f"no HCPCS code in columns {code_col + 1}-{code_col + 5}: {line[:40]!r}")
-        if code in codes and code != previous:
+        if code in seen and code != previous:
             raise fail(line_no, f"duplicate code {code!r}")
-        codes.append(code)
+        seen.add(code)
         previous = code
     if code_col is None:
         raise fail(max(line_no, 1), "no header line with HCPCS and DESCRIPTION found")
-    if not codes:
+    if not seen:
         raise fail(line_no, "no codes below the header line")
-    return frozenset(codes)
+    return frozenset(seen)
 
 
 @contextlib.contextmanager

@@ -61,7 +61,8 @@ def test_icd10pcs_export_matches_the_tables(full_data, capsys):
 
 def test_hcpcs_export_matches_the_workbook(full_data, capsys):
     rows = _export(full_data, capsys, "hcpcs")
-    sheet = openpyxl.load_workbook(BuildSources.bundled().hcpcs, read_only=True).active
-    official = {str(code).strip(): text for code, text in list(sheet.iter_rows(values_only=True))[1:]}
+    workbook = openpyxl.load_workbook(BuildSources.bundled().hcpcs, read_only=True)
+    official = {str(code).strip(): text for code, text in list(workbook.active.iter_rows(values_only=True))[1:]}
+    workbook.close()
     assert {row["code"]: row["title"] for row in rows} == official
     assert sum(row["kind"] == "modifier" for row in rows) == 383
