@@ -16,9 +16,11 @@ from sqlalchemy import Engine, insert
 
 from db import models
 from db.engine import DATABASE_FILE, open_for_writing
+from db.lay_terms import default_lay_terms_path
 from db.models import HCPCS, ICD10CM, ICD10PCS
 from db.paths import source_files_dir
 from db.releases import ReleaseInfo, hcpcs_release, icd10_release
+from db.search_index import build_search_index
 from db.sources import code_indexes, hcpcs
 from db.sources.files import sha256_of
 from db.sources.icd10cm_tabular import Tabular, parse_tabular
@@ -31,6 +33,7 @@ from db.sources.icd10pcs_tables import (
 )
 
 CURRENT = "current"
+INDEX_DIR = "index"
 BUILD_INFO_FILE = "build.json"
 #: Bumped whenever the database or index layout changes, so older built data is rebuilt, not misread.
 DATA_FORMAT = 1
@@ -56,6 +59,8 @@ class BuildSources:
     icd10cm_neoplasm: Path | None = None
     icd10cm_drug: Path | None = None
     icd10pcs_index: Path | None = None
+    #: The curated lay terms and abbreviations the search index expands queries with.
+    lay_terms: Path | None = None
 
     @classmethod
     def bundled(cls, root: Path | None = None) -> BuildSources:
@@ -70,6 +75,7 @@ class BuildSources:
             icd10cm_neoplasm=base / "icd10cm/fy2023/icd10cm_neoplasm_2023.xml",
             icd10cm_drug=base / "icd10cm/fy2023/icd10cm_drug_2023.xml.zip",
             icd10pcs_index=base / "icd10pcs/fy2023/icd10pcs_index_2023.xml.zip",
+            lay_terms=default_lay_terms_path(),
         )
 
 
@@ -487,7 +493,7 @@ def build(
     sources: BuildSources | None = None,
     progress: Progress = print,
     should_cancel: Callable[[], bool] = lambda: False,
-    with_index: bool = False,
+    with_index: bool = True,
 ) -> BuildReport:
     """Build everything into a temporary folder inside `data_dir`, then swap it in.
 
@@ -501,11 +507,9 @@ def build(
     try:
         report = build_database(staging / DATABASE_FILE, sources, progress, should_cancel)
         if with_index:
-            from db.search_index import build_search_index  # type: ignore[import-not-found]
-
             started = time.perf_counter()
             progress("Building the search index")
-            build_search_index(staging / DATABASE_FILE, staging / "index", progress, should_cancel)
+            build_search_index(staging / DATABASE_FILE, staging / INDEX_DIR, progress, should_cancel, sources.lay_terms)
             report.timings["search index"] = round(time.perf_counter() - started, 3)
             progress(f"  search index: {report.timings['search index']:.2f} s")
         report.timings["total"] = round(time.perf_counter() - total_started, 3)

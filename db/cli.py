@@ -10,14 +10,25 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from db.build import BuildSources, build, current_dir
+from db.build import INDEX_DIR, BuildSources, build, current_dir
 from db.engine import DATABASE_FILE, open_read_only, session_scope
 from db.paths import DATA_DIR_ENV, default_data_dir
-from db.queries import build_facts, counts_by_system, export_rows, releases
+from db.queries import (
+    CodeDetail,
+    build_facts,
+    code_detail,
+    counts_by_system,
+    export_rows,
+    find_code,
+    releases,
+    system_label,
+)
+from db.search_index import SearchIndex
 from db.sources.errors import SourceFormatError
 
 EXIT_BAD_INPUT = 2
 EXIT_NO_DATA = 3
+SYSTEM_CHOICES = ("icd10cm", "icd10pcs", "hcpcs", "cpt")
 
 
 class CliError(Exception):
@@ -72,7 +83,7 @@ def command_build(args: argparse.Namespace) -> int:
     data_dir = _data_dir(args)
     started = time.perf_counter()
     print(f"Building Codebook data into {data_dir}", flush=True)
-    report = build(data_dir, sources, progress=lambda line: print(line, flush=True), with_index=False)
+    report = build(data_dir, sources, progress=lambda line: print(line, flush=True), with_index=not args.no_index)
     print(f"Done in {time.perf_counter() - started:.1f} s")
     for key, value in sorted(report.counts.items()):
         print(f"  {key}: {value:,}")
@@ -148,6 +159,152 @@ def command_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _open_index(args: argparse.Namespace) -> SearchIndex:
+    database = _database(args)
+    try:
+        return SearchIndex.open(database.parent / INDEX_DIR)
+    except FileNotFoundError as error:
+        raise CliError(f"{error}: run `codebook-cli build` to rebuild it", EXIT_NO_DATA) from error
+
+
+def _systems(value: str | None) -> list[str] | None:
+    return [value] if value else None
+
+
+def command_search(args: argparse.Namespace) -> int:
+    if (args.query is None) == (args.batch is None):
+        raise CliError("give either a QUERY or --batch FILE", EXIT_BAD_INPUT)
+    index = _open_index(args)
+    try:
+        if args.batch is not None:
+            return _search_batch(index, Path(args.batch), args)
+        results = index.search(args.query, _systems(args.system), args.billable, args.limit)
+        if args.json:
+            print(
+                json.dumps(
+                    {
+                        "query": args.query,
+                        "elapsed_ms": round(results.elapsed_ms, 3),
+                        "corrected_query": results.corrected_query,
+                        "results": [hit.to_json() for hit in results.hits],
+                    },
+                    ensure_ascii=False,
+                )
+            )
+            return 0
+        if results.corrected_query:
+            print(f"(no match for {args.query!r}; showing results for {results.corrected_query})")
+        for hit in results.hits:
+            mark = "billable" if hit.billable else ("modifier" if hit.kind == "modifier" else "header")
+            why = hit.matched + (f": {hit.via}" if hit.via else "")
+            print(f"{hit.display:10} {hit.system:9} {mark:8}  {hit.title}  [{why}]")
+        print(f"{len(results.hits)} results in {results.elapsed_ms:.1f} ms")
+        return 0
+    finally:
+        index.close()
+
+
+def _search_batch(index: SearchIndex, batch: Path, args: argparse.Namespace) -> int:
+    try:
+        lines = batch.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as error:
+        raise CliError(f"cannot read {batch}: {error}", EXIT_BAD_INPUT) from error
+    requests = []
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            request = json.loads(line)
+            query = request["query"]
+            if not isinstance(query, str):
+                raise TypeError("query is not a string")
+        except (ValueError, KeyError, TypeError) as error:
+            raise CliError(
+                f'{batch}, line {number}: not a JSON object with a string "query" ({error})', EXIT_BAD_INPUT
+            ) from error
+        system = request.get("system") or args.system
+        if system is not None and system not in SYSTEM_CHOICES:
+            raise CliError(f"{batch}, line {number}: unknown system {system!r}", EXIT_BAD_INPUT)
+        requests.append((request.get("id"), query, system))
+    for request_id, query, system in requests:
+        results = index.search(query, _systems(system), args.billable, args.limit)
+        record = {
+            "id": request_id,
+            "elapsed_ms": round(results.elapsed_ms, 3),
+            "corrected_query": results.corrected_query,
+            "results": [
+                {
+                    "system": h.system,
+                    "code": h.code,
+                    "display": h.display,
+                    "title": h.title,
+                    "billable": h.billable,
+                    "matched": h.matched,
+                }
+                for h in results.hits
+            ],
+        }
+        sys.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
+    return 0
+
+
+def command_show(args: argparse.Namespace) -> int:
+    database = _database(args)
+    engine = open_read_only(database)
+    try:
+        with session_scope(engine) as session:
+            matches = find_code(session, args.code, args.system)
+            if not matches:
+                raise CliError(f"no code {args.code!r}" + (f" in {args.system}" if args.system else ""), 1)
+            detail = code_detail(session, matches[0].system, matches[0].code)
+            assert detail is not None
+    finally:
+        engine.dispose()
+    if args.json:
+        print(json.dumps(detail.to_json(), indent=2, ensure_ascii=False))
+    else:
+        print(render_detail_text(detail))
+        if len(matches) > 1:
+            others = ", ".join(f"{m.display} ({m.system})" for m in matches[1:])
+            print(f"\nThe same code also exists as: {others} (use --system)")
+    return 0
+
+
+def render_detail_text(detail: CodeDetail) -> str:
+    lines = [f"{detail.ref.display}  {detail.ref.title}", f"  {system_label(detail.ref.system)}, {detail.status}"]
+    release = detail.release
+    lines.append(f"  release: {release.name}, dates of service {release.valid_from} to {release.valid_to}")
+    if detail.path:
+        lines.append("  path: " + " > ".join(f"{p.display} {p.title}" for p in detail.path))
+    if detail.children:
+        lines.append(f"  children ({len(detail.children)}):")
+        lines.extend(f"    {c.display}  {c.title}" for c in detail.children[:40])
+    if detail.notes:
+        lines.append("  notes:")
+        for note in detail.notes:
+            origin = f" (from {note.source.display})" if note.inherited else ""
+            lines.append(f"    {note.kind.replace('_', ' ')}{origin}: {note.text}")
+    if detail.seventh_characters:
+        assert detail.seventh_source is not None
+        lines.append(f"  7th characters (from {detail.seventh_source.display}):")
+        lines.extend(
+            f"    {s.character}  {s.meaning}" + (f"  -> {s.full_code}" if s.full_code else "")
+            for s in detail.seventh_characters
+        )
+    if detail.pcs_characters:
+        lines.append("  characters:")
+        for c in detail.pcs_characters:
+            lines.append(f"    {c.position} {c.character}  {c.axis_title}: {c.label}")
+            if c.definition:
+                lines.append(f"        {c.definition}")
+    if detail.hcpcs_attributes:
+        lines.append("  attributes: " + "; ".join(f"{k}={v}" for k, v in detail.hcpcs_attributes))
+    if detail.index_terms:
+        lines.append(f"  index terms ({len(detail.index_terms)}):")
+        lines.extend(f"    {term}" for _source, term in detail.index_terms[:30])
+    return "\n".join(lines)
+
+
 def make_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="codebook-cli", description="Codebook: offline US medical code reference")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -167,6 +324,7 @@ def make_parser() -> argparse.ArgumentParser:
         ("--hcpcs-noc", "HCPCS NOC code list (.xlsx, .prn or CMS .zip)"),
     ):
         build_parser.add_argument(option, metavar="FILE", help=what)
+    build_parser.add_argument("--no-index", action="store_true", help="skip the search index (database only)")
     build_parser.set_defaults(handler=command_build)
 
     info_parser = commands.add_parser("info", help="loaded releases and counts")
@@ -180,6 +338,22 @@ def make_parser() -> argparse.ArgumentParser:
     export_parser.add_argument("--billable", action="store_true", help="billable codes only")
     export_parser.add_argument("--format", choices=("csv", "jsonl"), default="csv")
     export_parser.set_defaults(handler=command_export)
+    search_parser = commands.add_parser("search", help="search codes the way the app does")
+    _add_data_option(search_parser)
+    search_parser.add_argument("query", nargs="?", metavar="QUERY")
+    search_parser.add_argument("--system", choices=SYSTEM_CHOICES)
+    search_parser.add_argument("--billable", action="store_true", help="billable codes only")
+    search_parser.add_argument("--limit", type=int, default=20)
+    search_parser.add_argument("--json", action="store_true")
+    search_parser.add_argument("--batch", metavar="FILE", help='JSON lines {"id": ..., "query": ..., "system": ...}')
+    search_parser.set_defaults(handler=command_search)
+
+    show_parser = commands.add_parser("show", help="everything about one code")
+    _add_data_option(show_parser)
+    show_parser.add_argument("code", metavar="CODE")
+    show_parser.add_argument("--system", choices=SYSTEM_CHOICES)
+    show_parser.add_argument("--json", action="store_true")
+    show_parser.set_defaults(handler=command_show)
     return parser
 
 

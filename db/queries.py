@@ -138,3 +138,287 @@ def export_rows(session: Session, system: str, billable_only: bool = False) -> I
 
 def system_label(system: str) -> str:
     return SYSTEM_LABELS.get(system, system)
+
+
+@dataclass(frozen=True)
+class CodeRef:
+    system: str
+    code: str
+    display: str
+    title: str
+    kind: str
+    billable: bool
+
+
+@dataclass(frozen=True)
+class NoteView:
+    kind: str
+    text: str
+    #: The code (or chapter/section) where the tabular states the note.
+    source: CodeRef
+    inherited: bool
+
+
+@dataclass(frozen=True)
+class SeventhCharacterView:
+    character: str
+    meaning: str
+    #: The full billable code this character makes with the selected code (placeholder X included).
+    full_code: str | None
+
+
+@dataclass(frozen=True)
+class PcsCharacterView:
+    position: int
+    character: str
+    axis_title: str
+    label: str
+    definition: str | None
+    explanation: str | None
+    includes: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class CodeDetail:
+    ref: CodeRef
+    status: str
+    release: ReleaseView
+    path: tuple[CodeRef, ...]
+    children: tuple[CodeRef, ...]
+    notes: tuple[NoteView, ...]
+    seventh_characters: tuple[SeventhCharacterView, ...]
+    #: Where the 7th-character table is stated.
+    seventh_source: CodeRef | None
+    pcs_characters: tuple[PcsCharacterView, ...]
+    hcpcs_attributes: tuple[tuple[str, str], ...]
+    index_terms: tuple[tuple[str, str], ...]
+    siblings: tuple[CodeRef, ...]
+
+    def to_json(self) -> dict[str, object]:
+        def ref(item: CodeRef) -> dict[str, object]:
+            return {
+                "system": item.system,
+                "code": item.code,
+                "display": item.display,
+                "title": item.title,
+                "kind": item.kind,
+                "billable": item.billable,
+            }
+
+        return {
+            **ref(self.ref),
+            "status": self.status,
+            "release": self.release.to_json(),
+            "path": [ref(item) for item in self.path],
+            "children": [ref(item) for item in self.children],
+            "notes": [
+                {
+                    "kind": n.kind,
+                    "text": n.text,
+                    "from": n.source.display,
+                    "from_kind": n.source.kind,
+                    "inherited": n.inherited,
+                }
+                for n in self.notes
+            ],
+            "seventh_characters": [
+                {
+                    "character": s.character,
+                    "meaning": s.meaning,
+                    "code": s.full_code,
+                    "display": f"{s.full_code[:3]}.{s.full_code[3:]}" if s.full_code else None,
+                }
+                for s in self.seventh_characters
+            ],
+            "seventh_characters_from": self.seventh_source.display if self.seventh_source else None,
+            "pcs_characters": [
+                {
+                    "position": c.position,
+                    "character": c.character,
+                    "axis": c.axis_title,
+                    "label": c.label,
+                    "definition": c.definition,
+                    "explanation": c.explanation,
+                    "includes": list(c.includes),
+                }
+                for c in self.pcs_characters
+            ],
+            "hcpcs_attributes": dict(self.hcpcs_attributes),
+            "index_terms": [{"source": source, "term": term} for source, term in self.index_terms],
+            "similar": [ref(item) for item in self.siblings],
+        }
+
+
+def _ref(code: Code) -> CodeRef:
+    return CodeRef(code.system, code.code, code.display, code.title, code.kind, code.billable)
+
+
+def find_code(session: Session, text: str, system: str | None = None) -> list[CodeRef]:
+    """Codes whose code (with or without dot, any case) is `text`, most likely system first."""
+    compact = "".join(text.split()).replace(".", "").upper()
+    query = select(Code).where(Code.code == compact)
+    if system:
+        query = query.where(Code.system == system)
+    order = {ICD10CM: 0, ICD10PCS: 1, HCPCS: 2}
+    return sorted((_ref(c) for c in session.scalars(query)), key=lambda r: order.get(r.system, 9))
+
+
+def _status(code: Code, needs_seventh: bool) -> str:
+    if code.kind == "modifier":
+        return "modifier: appended to a code to add information; not billed on its own"
+    if code.billable:
+        return "billable"
+    if needs_seventh:
+        return "header: needs a 7th character to be billable (see the 7th-character table)"
+    return "header: not billable, choose a more specific code"
+
+
+def _seventh_character_code(code: str, character: str) -> str:
+    return code.ljust(6, "X") + character
+
+
+def code_detail(session: Session, system: str, code_text: str) -> CodeDetail | None:
+    """Everything the detail view and `codebook-cli show` need about one code."""
+    from db.models import HcpcsAttributes, PcsAxisValue, PcsDefinition, SeventhCharacter
+
+    compact = code_text.replace(".", "").upper()
+    code = session.scalars(select(Code).where(Code.system == system, Code.code == compact)).one_or_none()
+    if code is None:
+        return None
+    ancestors: list[Code] = []
+    node = code
+    while node.parent_id is not None:
+        parent = session.get(Code, node.parent_id)
+        assert parent is not None
+        ancestors.append(parent)
+        node = parent
+    if system == ICD10CM and code.section_id is not None and all(a.kind != "section" for a in ancestors):
+        section = session.get(Code, code.section_id)
+        if section is not None:
+            ancestors.append(section)
+    if system == ICD10CM and code.chapter_id is not None and all(a.kind != "chapter" for a in ancestors):
+        chapter = session.get(Code, code.chapter_id)
+        if chapter is not None:
+            ancestors.append(chapter)
+    lineage = [code, *ancestors]
+    ids = [item.id for item in lineage]
+    by_id = {item.id: item for item in lineage}
+
+    notes: list[NoteView] = []
+    note_rows = session.scalars(select(Note).where(Note.code_id.in_(ids)).order_by(Note.position)).all()
+    for level in lineage:
+        for note in (n for n in note_rows if n.code_id == level.id):
+            notes.append(NoteView(note.kind, note.text, _ref(by_id[note.code_id]), note.code_id != code.id))
+
+    sevenths: list[SeventhCharacterView] = []
+    seventh_source: CodeRef | None = None
+    seventh_rows = session.scalars(
+        select(SeventhCharacter).where(SeventhCharacter.code_id.in_(ids)).order_by(SeventhCharacter.position)
+    ).all()
+    for level in lineage:
+        level_rows = [row for row in seventh_rows if row.code_id == level.id]
+        if level_rows:
+            seventh_source = _ref(level)
+            children_exist = session.scalar(select(func.count()).where(Code.parent_id == code.id)) or 0
+            for row in level_rows:
+                full = _seventh_character_code(code.code, row.character) if len(code.code) < 7 else None
+                exists = (
+                    full is not None
+                    and children_exist
+                    and (session.scalar(select(func.count()).where(Code.system == system, Code.code == full)) or 0)
+                )
+                sevenths.append(SeventhCharacterView(row.character, row.meaning, full if exists else None))
+            break
+
+    pcs: list[PcsCharacterView] = []
+    if system == ICD10PCS:
+        contexts = {1: "", 2: compact[:1], 3: compact[:2]}
+        for position, character in enumerate(compact, start=1):
+            context = contexts.get(position, compact[:3])
+            axis = session.scalars(
+                select(PcsAxisValue).where(
+                    PcsAxisValue.context == context,
+                    PcsAxisValue.position == position,
+                    PcsAxisValue.character == character,
+                )
+            ).one_or_none()
+            if axis is None:
+                continue
+            definition = session.scalars(
+                select(PcsDefinition).where(
+                    PcsDefinition.section == compact[0],
+                    PcsDefinition.position == position,
+                    PcsDefinition.term == axis.label,
+                )
+            ).first()
+            pcs.append(
+                PcsCharacterView(
+                    position,
+                    character,
+                    axis.axis_title,
+                    axis.label,
+                    (definition.definition if definition else None) or axis.definition,
+                    definition.explanation if definition else None,
+                    tuple((definition.includes or "").splitlines()) if definition else (),
+                )
+            )
+
+    attributes: list[tuple[str, str]] = []
+    if system == HCPCS:
+        hcpcs_row = session.get(HcpcsAttributes, code.id)
+        if hcpcs_row is not None:
+            for column in HcpcsAttributes.__table__.columns:
+                if column.name == "code_id":
+                    continue
+                value = getattr(hcpcs_row, column.name)
+                if value not in (None, "", False):
+                    attributes.append((column.name, value.isoformat() if hasattr(value, "isoformat") else str(value)))
+
+    children = session.scalars(select(Code).where(Code.parent_id == code.id).order_by(Code.sort_order)).all()
+    siblings: list[Code] = []
+    if code.parent_id is not None:
+        siblings = list(
+            session.scalars(
+                select(Code)
+                .where(Code.parent_id == code.parent_id, Code.id != code.id)
+                .order_by(Code.sort_order)
+                .limit(60)
+            )
+        )
+    elif system == HCPCS:
+        siblings = list(
+            session.scalars(
+                select(Code)
+                .where(
+                    Code.system == HCPCS,
+                    Code.kind == code.kind,
+                    Code.code.like(code.code[:3] + "%"),
+                    Code.id != code.id,
+                )
+                .order_by(Code.code)
+                .limit(60)
+            )
+        )
+    index_terms = session.execute(
+        select(IndexTerm.source, IndexTerm.term).where(IndexTerm.code_id == code.id).order_by(IndexTerm.id)
+    ).all()
+    release = next(r for r in releases(session) if (r.system, r.content) == (code.system, _content_of(session, code)))
+    return CodeDetail(
+        ref=_ref(code),
+        status=_status(code, bool(sevenths) and not code.billable),
+        release=release,
+        path=tuple(_ref(item) for item in reversed(ancestors)),
+        children=tuple(_ref(child) for child in children),
+        notes=tuple(notes),
+        seventh_characters=tuple(sevenths),
+        seventh_source=seventh_source,
+        pcs_characters=tuple(pcs),
+        hcpcs_attributes=tuple(attributes),
+        index_terms=tuple((source, term) for source, term in index_terms),
+        siblings=tuple(_ref(item) for item in siblings),
+    )
+
+
+def _content_of(session: Session, code: Code) -> str:
+    release = session.get(Release, code.release_id)
+    return release.content if release else ""

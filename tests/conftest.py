@@ -59,16 +59,17 @@ def small_sources(tmp_path_factory: pytest.TempPathFactory):
         icd10cm_neoplasm=FIXTURES / "indexes" / "icd10cm_neoplasm_sample.xml",
         icd10cm_drug=FIXTURES / "indexes" / "icd10cm_drug_sample.xml",
         icd10pcs_index=FIXTURES / "indexes" / "icd10pcs_index_sample.xml",
+        lay_terms=FIXTURES / "lay_terms_small.tsv",
     )
 
 
 @pytest.fixture(scope="session")
 def small_data(tmp_path_factory: pytest.TempPathFactory, small_sources) -> Path:
-    """A data folder built from the small fixtures (database only until the index exists)."""
+    """A data folder (database and search index) built from the small fixtures."""
     from db.build import build
 
     data_dir = tmp_path_factory.mktemp("data")
-    build(data_dir, small_sources, progress=lambda _line: None, with_index=False)
+    build(data_dir, small_sources, progress=lambda _line: None)
     return data_dir
 
 
@@ -78,5 +79,5 @@ def full_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from db.build import build
 
     data_dir = tmp_path_factory.mktemp("full-data")
-    build(data_dir, progress=lambda _line: None, with_index=False)
+    build(data_dir, progress=lambda _line: None)
     return data_dir
