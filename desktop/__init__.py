@@ -1,0 +1,1 @@
+"""Codebook's PySide6 desktop window. Imports db/, never the reverse."""

@@ -1,0 +1,195 @@
+"""Starting the Qt side: choose or build the data, show the window, or run the self-test."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QSettings, Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QPalette
+from PySide6.QtWidgets import QApplication, QMessageBox, QProgressDialog, QStyleFactory
+
+from db.build import BuildCancelled, build
+from db.data_check import data_problem
+from db.paths import DATA_DIR_ENV, default_data_dir, is_frozen, rebuilt_data_dir, user_dir
+from db.sources.errors import SourceFormatError
+from db.user_data import UserData
+
+log = logging.getLogger("codebook")
+
+
+def choose_data_dir(explicit: str | None) -> tuple[Path, str | None, Path]:
+    """(folder to open, its problem or None, folder to build into when it has one).
+
+    A frozen bundle's data is read-only: when it is missing or damaged the app uses (or builds) a copy in
+    the user's data directory and never writes into the install folder.
+    """
+    import os
+
+    chosen = Path(explicit).expanduser().resolve() if explicit else default_data_dir()
+    problem = data_problem(chosen)
+    if problem is None:
+        return chosen, None, chosen
+    user_copy = rebuilt_data_dir()
+    given = bool(explicit) or bool(os.environ.get(DATA_DIR_ENV))
+    if not given and user_copy != chosen:
+        if data_problem(user_copy) is None:
+            return user_copy, None, user_copy
+        return chosen, problem, user_copy
+    return chosen, problem, chosen
+
+
+def apply_theme(app: QApplication, theme: str) -> None:
+    """Follow the system palette by default; "light"/"dark" force one (screenshots, accessibility)."""
+    if theme == "system":
+        return
+    app.setStyle(QStyleFactory.create("Fusion"))
+    if theme == "light":
+        app.setPalette(app.style().standardPalette())
+        return
+    palette = QPalette()
+    colors = {
+        QPalette.ColorRole.Window: "#202124",
+        QPalette.ColorRole.WindowText: "#e8eaed",
+        QPalette.ColorRole.Base: "#171717",
+        QPalette.ColorRole.AlternateBase: "#2a2a2a",
+        QPalette.ColorRole.Text: "#e8eaed",
+        QPalette.ColorRole.Button: "#2d2e30",
+        QPalette.ColorRole.ButtonText: "#e8eaed",
+        QPalette.ColorRole.Highlight: "#2f5d9e",
+        QPalette.ColorRole.HighlightedText: "#ffffff",
+        QPalette.ColorRole.ToolTipBase: "#2d2e30",
+        QPalette.ColorRole.ToolTipText: "#e8eaed",
+        QPalette.ColorRole.PlaceholderText: "#9aa0a6",
+        QPalette.ColorRole.Link: "#8ab4f8",
+    }
+    for role, color in colors.items():
+        palette.setColor(role, QColor(color))
+    app.setPalette(palette)
+
+
+class _BuildRelay(QObject):
+    line = Signal(str)
+    finished = Signal(object)
+
+
+def build_with_progress(target: Path, reason: str, parent: object = None) -> bool:
+    """Build the data with a progress window and a Cancel button; False when cancelled or failed."""
+    dialog = QProgressDialog(f"{reason}\n\nBuilding the code database and search index…", "Cancel", 0, 0)
+    dialog.setWindowTitle("Codebook: preparing data")
+    dialog.setWindowModality(Qt.WindowModality.ApplicationModal)
+    dialog.setMinimumDuration(0)
+    dialog.setMinimumWidth(520)
+    relay = _BuildRelay()
+    cancel = threading.Event()
+    outcome: dict[str, object] = {}
+
+    def work() -> None:
+        try:
+            build(target, progress=relay.line.emit, should_cancel=cancel.is_set)
+            relay.finished.emit(None)
+        except BaseException as error:  # reported in the window, logged in full
+            log.exception("build failed")
+            relay.finished.emit(error)
+
+    relay.line.connect(lambda text: dialog.setLabelText(f"{reason}\n\n{text.strip()}"))
+
+    def done(error: object) -> None:
+        outcome["error"] = error
+        dialog.reset()
+        dialog.close()
+
+    relay.finished.connect(done)
+    dialog.canceled.connect(cancel.set)
+    thread = threading.Thread(target=work, name="codebook-build", daemon=True)
+    thread.start()
+    dialog.exec()
+    if "error" not in outcome:
+        # Closed by Cancel (or Esc) before the build finished: stop it and wait for its clean-up.
+        cancel.set()
+        while thread.is_alive():
+            QApplication.processEvents()
+            thread.join(0.05)
+        return False
+    error = outcome["error"]
+    if error is None:
+        return True
+    if isinstance(error, BuildCancelled):
+        return False
+    message = str(error) if isinstance(error, SourceFormatError) else f"The build failed: {error}"
+    QMessageBox.critical(None, "Codebook", message + "\n\nThe previous data (if any) was left as it was.")
+    return False
+
+
+def run(args: argparse.Namespace, log_file: Path | None, process_age_ms: Callable[[], float]) -> int:
+    from desktop.app import install_excepthook, print_json
+    from desktop.main_window import MainWindow
+    from desktop.services import CodeService
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    assert isinstance(app, QApplication)
+    app.setApplicationName("Codebook")
+    app.setOrganizationName("Codebook")
+    apply_theme(app, args.theme)
+    install_excepthook(lambda text: QMessageBox.warning(None, "Codebook", text) if not args.self_test else None)
+
+    data_dir, problem, build_target = choose_data_dir(args.data)
+    if problem is not None:
+        log.warning("data problem: %s", problem)
+        if args.self_test:
+            print(f"self-test failed: {problem}", file=sys.stderr)
+            return 3
+        if not build_with_progress(build_target, f"Codebook needs its data: {problem}."):
+            return 1
+        data_dir = build_target
+    try:
+        service = CodeService(data_dir)
+    except Exception as error:  # a damaged index: offer a rebuild instead of a traceback
+        log.exception("cannot open data in %s", data_dir)
+        if args.self_test:
+            print(f"self-test failed: cannot open data in {data_dir}: {error}", file=sys.stderr)
+            return 3
+        target = rebuilt_data_dir() if is_frozen() else data_dir
+        if not build_with_progress(target, f"The data in {data_dir} could not be opened ({error})."):
+            return 1
+        service = CodeService(target)
+
+    folder = user_dir()
+    user_data = UserData(folder)
+    settings = QSettings(str(folder / "settings.ini"), QSettings.Format.IniFormat)
+    window = MainWindow(service, user_data, settings)
+
+    def rebuild() -> None:
+        target = rebuilt_data_dir() if is_frozen() else service.data_dir
+        if build_with_progress(target, "Rebuilding at your request."):
+            QMessageBox.information(window, "Codebook", "The data was rebuilt. Codebook will now restart its search.")
+            new_service = CodeService(target)
+            window.service.close()
+            window.service = new_service
+            new_service.results_ready.connect(window._on_results)
+            new_service.detail_ready.connect(window._on_detail)
+            new_service.failed.connect(window.show_message)
+
+    window.rebuild_requested.connect(rebuild)
+    window.show()
+    if args.self_test:
+        from desktop.self_test import SelfTest
+
+        test = SelfTest(app, window, args.self_test_query, process_age_ms, print_json, args.screenshot)
+        QTimer.singleShot(0, test.start)
+        code = app.exec()
+        service.close()
+        user_data.close()
+        return test.exit_code if test.exit_code is not None else code
+    if args.screenshot:
+        QTimer.singleShot(800, lambda: (window.grab().save(args.screenshot), app.quit()))
+    code = app.exec()
+    service.close()
+    user_data.close()
+    time.sleep(0)
+    return code

@@ -1,0 +1,141 @@
+"""Search and detail loading off the GUI thread: one worker thread, generation numbers, latest wins."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+
+from db.build import INDEX_DIR, current_dir
+from db.engine import DATABASE_FILE, open_read_only, session_scope
+from db.queries import CodeDetail, ReleaseView, code_detail, find_code, releases
+from db.search_index import SearchIndex, SearchResults
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class DetailBundle:
+    detail: CodeDetail
+    synonyms: tuple[str, ...]
+
+
+class _Job(QRunnable):
+    def __init__(self, work: Callable[[], None]) -> None:
+        super().__init__()
+        self._work = work
+
+    def run(self) -> None:
+        self._work()
+
+
+class CodeService(QObject):
+    """Owns the search index and database of one data folder; every query runs on its single worker thread.
+
+    Whoosh searchers must not be shared across threads, and one long-lived searcher used from one thread is
+    also the fast way; SQLite reads are quick enough to share that thread.
+    """
+
+    results_ready = Signal(int, object)
+    detail_ready = Signal(int, object)
+    failed = Signal(str)
+
+    def __init__(self, data_dir: Path) -> None:
+        super().__init__()
+        self.data_dir = data_dir
+        folder = current_dir(data_dir)
+        self._index = SearchIndex.open(folder / INDEX_DIR)
+        self._engine = open_read_only(folder / DATABASE_FILE)
+        with session_scope(self._engine) as session:
+            self.releases: list[ReleaseView] = releases(session)
+        self._pool = QThreadPool()
+        self._pool.setMaxThreadCount(1)
+        self._search_generation = 0
+        self._detail_generation = 0
+
+    def close(self) -> None:
+        self._pool.clear()
+        self._pool.waitForDone(5000)
+        self._index.close()
+        self._engine.dispose()
+
+    def wait(self, msecs: int = 5000) -> bool:
+        return bool(self._pool.waitForDone(msecs))
+
+    # -- search ---------------------------------------------------------------------------------------------
+
+    def search(self, text: str, systems: list[str] | None, billable_only: bool, limit: int = 100) -> int:
+        self._search_generation += 1
+        generation = self._search_generation
+
+        def work() -> None:
+            if generation != self._search_generation:
+                return  # a newer query is already waiting: skip this one
+            try:
+                results: SearchResults = self._index.search(text, systems, billable_only, limit)
+            except Exception as error:  # never let a query take the app down
+                log.exception("search failed for %r", text)
+                self.failed.emit(f"Search failed: {error}")
+                return
+            self.results_ready.emit(generation, results)
+
+        self._pool.start(_Job(work))
+        return generation
+
+    def is_current_search(self, generation: int) -> bool:
+        return generation == self._search_generation
+
+    # -- detail ---------------------------------------------------------------------------------------------
+
+    def load_detail(self, system: str, code: str) -> int:
+        self._detail_generation += 1
+        generation = self._detail_generation
+
+        def work() -> None:
+            if generation != self._detail_generation:
+                return
+            try:
+                bundle = self.detail_now(system, code)
+            except Exception as error:
+                log.exception("detail failed for %s %s", system, code)
+                self.failed.emit(f"Could not load {code}: {error}")
+                return
+            self.detail_ready.emit(generation, bundle)
+
+        self._pool.start(_Job(work))
+        return generation
+
+    def is_current_detail(self, generation: int) -> bool:
+        return generation == self._detail_generation
+
+    def detail_now(self, system: str, code: str) -> DetailBundle | None:
+        """Load synchronously (worker thread, or tests)."""
+        with session_scope(self._engine) as session:
+            detail = code_detail(session, system, code)
+            if detail is None:
+                matches = find_code(session, code, system or None)
+                if not matches:
+                    return None
+                detail = code_detail(session, matches[0].system, matches[0].code)
+            if detail is None:
+                return None
+        return DetailBundle(detail, self._synonyms_for(detail))
+
+    def _synonyms_for(self, detail: CodeDetail) -> tuple[str, ...]:
+        lineage = {(detail.ref.system, detail.ref.code)} | {(p.system, p.code) for p in detail.path}
+        found: list[str] = []
+        for lay in self._index.lay_terms:
+            for system, code in lay.codes:
+                if (system, code) in lineage or (system == detail.ref.system and detail.ref.code.startswith(code)):
+                    found.append(lay.term)
+                    break
+        return tuple(found)
+
+    def run_now(self, work: Callable[[], Any]) -> Any:
+        """For tests and the self-test: run on the caller's thread once the worker is idle."""
+        self._pool.waitForDone(5000)
+        return work()
