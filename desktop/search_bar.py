@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtGui import QKeyEvent, QKeySequence
 from PySide6.QtWidgets import QLineEdit
 
 MOVES = {
@@ -24,6 +24,18 @@ class SearchBar(QLineEdit):
         self.setPlaceholderText("Search codes, words or abbreviations (E11.65, copd exac, lap chole, J1100)…")
         self.setClearButtonEnabled(True)
         self.setAccessibleName("Search")
+
+    def event(self, event: QEvent) -> bool:
+        # Ctrl+C with nothing selected copies the selected code (the window's action), not empty text.
+        if (
+            event.type() == QEvent.Type.ShortcutOverride
+            and isinstance(event, QKeyEvent)
+            and event.matches(QKeySequence.StandardKey.Copy)
+            and not self.hasSelectedText()
+        ):
+            event.ignore()
+            return True
+        return super().event(event)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         key = event.key()
