@@ -70,6 +70,9 @@ def apply_theme(app: QApplication, theme: str) -> None:
     }
     for role, color in colors.items():
         palette.setColor(role, QColor(color))
+    for role in (QPalette.ColorRole.WindowText, QPalette.ColorRole.Text, QPalette.ColorRole.ButtonText):
+        # Disabled tabs and buttons must look disabled in the dark palette too.
+        palette.setColor(QPalette.ColorGroup.Disabled, role, QColor("#6f7378"))
     app.setPalette(palette)
 
 
