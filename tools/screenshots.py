@@ -1,6 +1,6 @@
 """Screenshots of the real window (offscreen) for docs/: light and dark, a diagnosis and a PCS procedure code.
 
-    .venv/bin/python tools/screenshots.py [--data DIR] [--out docs]
+.venv/bin/python tools/screenshots.py [--data DIR] [--out docs]
 """
 
 from __future__ import annotations
@@ -14,15 +14,15 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from PySide6.QtCore import QSettings, Qt  # noqa: E402
-from PySide6.QtTest import QTest  # noqa: E402
-from PySide6.QtWidgets import QApplication  # noqa: E402
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication
 
-from db.paths import default_data_dir  # noqa: E402
-from db.user_data import UserData  # noqa: E402
-from desktop.main_window import MainWindow  # noqa: E402
-from desktop.runner import apply_theme  # noqa: E402
-from desktop.services import CodeService  # noqa: E402
+from db.paths import default_data_dir
+from db.user_data import UserData
+from desktop.main_window import MainWindow
+from desktop.runner import apply_theme
+from desktop.services import CodeService
 
 SHOTS = (
     ("diagnosis", "copd exac", "Notes"),
@@ -55,7 +55,9 @@ def main() -> int:
             for name, query, tab in SHOTS:
                 service = CodeService(args.data or default_data_dir())
                 user_data = UserData(Path(user))
-                window = MainWindow(service, user_data, QSettings(str(Path(user) / "s.ini"), QSettings.Format.IniFormat))
+                window = MainWindow(
+                    service, user_data, QSettings(str(Path(user) / "s.ini"), QSettings.Format.IniFormat)
+                )
                 window.resize(1280, 800)
                 window.show()
                 window.search_bar.setFocus()
