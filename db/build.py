@@ -17,11 +17,12 @@ from sqlalchemy import Engine, insert
 from db import models
 from db.engine import DATABASE_FILE, open_for_writing
 from db.lay_terms import default_lay_terms_path
-from db.models import HCPCS, ICD10CM, ICD10PCS
-from db.paths import source_files_dir
+from db.models import CPT, HCPCS, ICD10CM, ICD10PCS
+from db.paths import articles_dir, source_files_dir
 from db.releases import ReleaseInfo, hcpcs_release, icd10_release
 from db.search_index import build_search_index
 from db.sources import code_indexes, hcpcs
+from db.sources.articles import check_article_links, normalise_code, read_articles
 from db.sources.files import sha256_of
 from db.sources.icd10cm_tabular import Tabular, parse_tabular
 from db.sources.icd10pcs_tables import (
@@ -61,6 +62,8 @@ class BuildSources:
     icd10pcs_index: Path | None = None
     #: The curated lay terms and abbreviations the search index expands queries with.
     lay_terms: Path | None = None
+    #: Plain-language procedure articles (one Markdown file each).
+    articles: Path | None = None
 
     @classmethod
     def bundled(cls, root: Path | None = None) -> BuildSources:
@@ -76,6 +79,7 @@ class BuildSources:
             icd10cm_drug=base / "icd10cm/fy2023/icd10cm_drug_2023.xml.zip",
             icd10pcs_index=base / "icd10pcs/fy2023/icd10pcs_index_2023.xml.zip",
             lay_terms=default_lay_terms_path(),
+            articles=articles_dir(),
         )
 
 
@@ -109,6 +113,8 @@ class _Tables:
     pcs_definitions: _Rows = field(default_factory=_Rows)
     hcpcs_attributes: list[dict[str, Any]] = field(default_factory=list)
     index_terms: _Rows = field(default_factory=_Rows)
+    articles: list[dict[str, Any]] = field(default_factory=list)
+    article_links: _Rows = field(default_factory=_Rows)
     #: (system, code) -> codes.id
     code_ids: dict[tuple[str, str], int] = field(default_factory=dict)
 
@@ -356,6 +362,62 @@ def _load_index_entries(
             report.facts[f"unresolved_examples.{source}"] = samples[source]
 
 
+def _load_articles(tables: _Tables, folder: Path, report: BuildReport) -> None:
+    """Validate every article and its links; one broken article stops the build (file, line, reason)."""
+    articles = read_articles(folder)
+    pcs_prefixes = {code[:n] for (system, code) in tables.code_ids if system == ICD10PCS for n in range(1, 8)}
+
+    def code_exists(system: str, code: str) -> bool:
+        if system == ICD10PCS:
+            return code in pcs_prefixes
+        return (system, code) in tables.code_ids
+
+    check_article_links(articles, code_exists)
+    cpt_release = None
+    for article in articles:
+        tables.articles.append(
+            {
+                "id": article.id,
+                "title": article.title,
+                "aliases": "\n".join(article.aliases),
+                "specialty": article.specialty,
+                "last_reviewed": article.last_reviewed,
+                "clinically_reviewed": article.clinically_reviewed,
+                "sections": json.dumps([list(section) for section in article.sections]),
+            }
+        )
+        for system, codes in article.codes.items():
+            for written in codes:
+                code = normalise_code(written)
+                tables.article_links.add(article_id=article.id, system=system, code=code)
+                if system == CPT and (CPT, code) not in tables.code_ids:
+                    # A CPT number an article names, without any AMA descriptor: searching the number
+                    # finds the article and says the description needs the user's licensed CPT file.
+                    if cpt_release is None:
+                        cpt_release = tables.add_release(
+                            ReleaseInfo(
+                                CPT, "article references", "CPT numbers named by Codebook articles", None, None
+                            ),
+                            [],
+                        )
+                    tables.add_code(
+                        CPT,
+                        code,
+                        display=code,
+                        kind="reference",
+                        title="CPT code: its description requires your licensed CPT file",
+                        billable=False,
+                        parent_id=None,
+                        chapter_id=None,
+                        section_id=None,
+                        depth=0,
+                        sort_order=len(tables.codes.rows),
+                        release_id=cpt_release,
+                    )
+    report.counts["articles"] = len(articles)
+    report.counts["article_links"] = len(tables.article_links.rows)
+
+
 def _index_release(system: str, content: str, path: Path, label: str) -> ReleaseInfo:
     return icd10_release(system, content, path, "", label)
 
@@ -374,6 +436,8 @@ def _write_database(database: Path, tables: _Tables, report: BuildReport) -> Non
             (models.PcsDefinition, tables.pcs_definitions.rows),
             (models.HcpcsAttributes, tables.hcpcs_attributes),
             (models.IndexTerm, tables.index_terms.rows),
+            (models.ArticleRow, tables.articles),
+            (models.ArticleLink, tables.article_links.rows),
         ):
             if rows:
                 connection.execute(insert(model), rows)
@@ -458,6 +522,12 @@ def build_database(
         release_id = tables.add_release(_index_release(system, "index", path, label), [path])
         _load_index_entries(tables, system, entries, release_id, report)
     step("index terms", started)
+
+    if sources.articles is not None:
+        started = time.perf_counter()
+        progress(f"Reading articles in {sources.articles}")
+        _load_articles(tables, sources.articles, report)
+        step("articles", started)
 
     started = time.perf_counter()
     progress(f"Writing {database.name}")

@@ -189,3 +189,31 @@ class BuildFact(Base):
 
     key: Mapped[str] = mapped_column(String(80), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
+
+
+class ArticleRow(Base):
+    """A plain-language procedure article (resources/articles), with its sections as JSON."""
+
+    __tablename__ = "articles"
+
+    id: Mapped[str] = mapped_column(String(80), primary_key=True)
+    title: Mapped[str] = mapped_column(Text)
+    aliases: Mapped[str] = mapped_column(Text)
+    specialty: Mapped[str] = mapped_column(String(60))
+    last_reviewed: Mapped[dt.date] = mapped_column(Date)
+    clinically_reviewed: Mapped[bool] = mapped_column(Boolean)
+    #: JSON list of [heading, markdown] in the official order.
+    sections: Mapped[str] = mapped_column(Text)
+
+
+class ArticleLink(Base):
+    """A code (or ICD-10-PCS prefix, or CPT number) an article describes."""
+
+    __tablename__ = "article_links"
+    __table_args__ = (Index("ix_article_links_lookup", "system", "code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    article_id: Mapped[str] = mapped_column(ForeignKey("articles.id"), index=True)
+    system: Mapped[str] = mapped_column(String(16))
+    #: Without dot, upper case; a prefix for ICD-10-PCS.
+    code: Mapped[str] = mapped_column(String(16))

@@ -179,6 +179,39 @@ class PcsCharacterView:
 
 
 @dataclass(frozen=True)
+class ArticleView:
+    id: str
+    title: str
+    specialty: str
+    last_reviewed: dt.date
+    clinically_reviewed: bool
+    #: (heading, markdown) in the official order.
+    sections: tuple[tuple[str, str], ...]
+
+    def tab(self, headings: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+        return tuple((heading, body) for heading, body in self.sections if heading in headings)
+
+
+#: Which article sections each detail tab shows.
+ARTICLE_TABS = {
+    "Procedure": (
+        "Summary",
+        "Purpose",
+        "Indications",
+        "Preparation",
+        "Procedure",
+        "Tools and equipment",
+        "Anesthesia",
+        "Duration",
+        "Setting",
+        "Personnel",
+    ),
+    "Risks": ("Risks and complications", "Benefits"),
+    "Recovery": ("Recovery", "Alternatives", "Patient experience"),
+}
+
+
+@dataclass(frozen=True)
 class CodeDetail:
     ref: CodeRef
     status: str
@@ -193,6 +226,7 @@ class CodeDetail:
     hcpcs_attributes: tuple[tuple[str, str], ...]
     index_terms: tuple[tuple[str, str], ...]
     siblings: tuple[CodeRef, ...]
+    articles: tuple[ArticleView, ...] = ()
 
     def to_json(self) -> dict[str, object]:
         def ref(item: CodeRef) -> dict[str, object]:
@@ -246,6 +280,18 @@ class CodeDetail:
             "hcpcs_attributes": dict(self.hcpcs_attributes),
             "index_terms": [{"source": source, "term": term} for source, term in self.index_terms],
             "similar": [ref(item) for item in self.siblings],
+            "articles": [
+                {
+                    "id": a.id,
+                    "title": a.title,
+                    "specialty": a.specialty,
+                    "last_reviewed": a.last_reviewed.isoformat(),
+                    "clinically_reviewed": a.clinically_reviewed,
+                    "notice": "General information, not medical advice.",
+                    "tabs": {tab: dict(a.tab(headings)) for tab, headings in ARTICLE_TABS.items()},
+                }
+                for a in self.articles
+            ],
         }
 
 
@@ -416,6 +462,29 @@ def code_detail(session: Session, system: str, code_text: str) -> CodeDetail | N
         hcpcs_attributes=tuple(attributes),
         index_terms=tuple((source, term) for source, term in index_terms),
         siblings=tuple(_ref(item) for item in siblings),
+        articles=articles_for(session, code.system, code.code),
+    )
+
+
+def articles_for(session: Session, system: str, code: str) -> tuple[ArticleView, ...]:
+    """Articles linked to this code (for ICD-10-PCS, also through any prefix of it)."""
+    from db.models import ArticleLink, ArticleRow
+
+    candidates = [code[:n] for n in range(1, len(code) + 1)] if system == ICD10PCS else [code]
+    ids = session.scalars(
+        select(ArticleLink.article_id).where(ArticleLink.system == system, ArticleLink.code.in_(candidates)).distinct()
+    ).all()
+    rows = session.scalars(select(ArticleRow).where(ArticleRow.id.in_(ids)).order_by(ArticleRow.title)).all()
+    return tuple(
+        ArticleView(
+            row.id,
+            row.title,
+            row.specialty,
+            row.last_reviewed,
+            row.clinically_reviewed,
+            tuple((heading, body) for heading, body in json.loads(row.sections)),
+        )
+        for row in rows
     )
 
 

@@ -34,7 +34,7 @@ from whoosh.query import And, Or, Query, Term
 
 from db.engine import open_read_only, session_scope
 from db.lay_terms import LayTerm, default_lay_terms_path, read_lay_terms
-from db.models import HCPCS, ICD10CM, ICD10PCS, Code, IndexTerm, Note
+from db.models import HCPCS, ICD10CM, ICD10PCS, ArticleLink, ArticleRow, Code, IndexTerm, Note
 from db.query_text import LayTermMatcher, QueryPlan, WordGroup, parse_query
 from db.sources.errors import SourceFormatError
 from db.text import word_spans, words
@@ -179,8 +179,25 @@ def _collect_docs(database: Path) -> list[_Doc]:
             alternatives.setdefault(code_id, []).append(("inclusion term", text))
         for code_id, text in session.execute(select(IndexTerm.code_id, IndexTerm.term).order_by(IndexTerm.id)):
             alternatives.setdefault(code_id, []).append(("index term", text))
+        article_links = session.execute(
+            select(ArticleLink.system, ArticleLink.code, ArticleRow.title, ArticleRow.aliases).join(
+                ArticleRow, ArticleRow.id == ArticleLink.article_id
+            )
+        ).all()
     engine.dispose()
     by_id = {row.id: row for row in codes}
+    # An article's lay title and aliases lead to every code it describes (a PCS prefix: every code under it).
+    article_text: dict[tuple[str, str], set[str]] = {}
+    for system, code, title, aliases in article_links:
+        article_text.setdefault((system, code), set()).add("; ".join([title, *aliases.splitlines()]))
+    pcs_prefixes = {code for system, code in article_text if system == ICD10PCS}
+    for row in codes:
+        keys = [(row.system, row.code)]
+        if row.system == ICD10PCS:
+            keys = [(ICD10PCS, row.code[:n]) for n in range(1, len(row.code) + 1) if row.code[:n] in pcs_prefixes]
+        for key in keys:
+            for text in sorted(article_text.get(key, ())):
+                alternatives.setdefault(row.id, []).append(("article", text))
     first_child_order: dict[int, int] = {}
     sort_orders = {row.id: row.sort_order for row in codes}
     for row in codes:

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 from desktop import render
 from desktop.services import DetailBundle
 
+ARTICLE_TAB_NAMES = ("Procedure", "Risks", "Recovery")
 TAB_NAMES = ("Overview", "Notes", "Procedure", "Risks", "Recovery", "Similar codes", "Index terms")
 
 
@@ -117,20 +118,24 @@ class DetailView(QTabWidget):
         self.bundle = bundle
         detail = bundle.detail
         today = today or dt.date.today()
-        procedure = render.pcs_explanation_html(detail)
         pages = {
             "Overview": render.overview_html(detail, today),
             "Notes": render.notes_html(detail),
-            "Procedure": procedure,
+            "Procedure": render.pcs_explanation_html(detail),
             "Risks": "",
             "Recovery": "",
             "Similar codes": render.similar_html(detail),
             "Index terms": render.index_terms_html(detail, bundle.synonyms),
         }
         for index, name in enumerate(TAB_NAMES):
-            html = pages[name]
-            self.browsers[index].setHtml(html)
-            self.setTabEnabled(index, bool(html))
+            markdown = render.article_markdown(detail, name) if name in ARTICLE_TAB_NAMES else ""
+            if markdown:
+                # An article explains the procedure in plain language; a PCS code without one is explained
+                # character by character instead.
+                self.browsers[index].setMarkdown(markdown)
+            else:
+                self.browsers[index].setHtml(pages[name])
+            self.setTabEnabled(index, bool(markdown or pages[name]))
         self.builder.set_detail(bundle)
         if not self.isTabEnabled(self.currentIndex()):
             self.setCurrentIndex(0)

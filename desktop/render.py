@@ -246,3 +246,19 @@ def index_terms_html(detail: CodeDetail, synonyms: Sequence[str]) -> str:
             items = "".join(f"<li>{esc(term)}</li>" for term in terms[:300])
             parts.append(f"<h3>{esc(labels.get(source, source))}</h3><ul>{items}</ul>")
     return "".join(parts)
+
+
+def article_markdown(detail: CodeDetail, tab: str) -> str:
+    """The linked articles' sections for one tab (Procedure, Risks, Recovery) as Markdown, or ''."""
+    from db.queries import ARTICLE_TABS
+
+    parts: list[str] = []
+    for article in detail.articles:
+        review = "reviewed by a clinician" if article.clinically_reviewed else "not yet reviewed by a clinician"
+        parts.append(f"# {article.title}")
+        parts.append(
+            f"*{DISCLAIMER} {article.specialty}; last reviewed {article.last_reviewed.isoformat()}, {review}.*"
+        )
+        for heading, body in article.tab(ARTICLE_TABS[tab]):
+            parts.append(f"## {heading}\n\n{body}")
+    return "\n\n".join(parts)

@@ -60,6 +60,7 @@ def small_sources(tmp_path_factory: pytest.TempPathFactory):
         icd10cm_drug=FIXTURES / "indexes" / "icd10cm_drug_sample.xml",
         icd10pcs_index=FIXTURES / "indexes" / "icd10pcs_index_sample.xml",
         lay_terms=FIXTURES / "lay_terms_small.tsv",
+        articles=FIXTURES / "articles_small",
     )
 
 

@@ -86,6 +86,9 @@ _HEADING = re.compile(r" {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*")
 _NUMBERED_STEP = re.compile(r" {0,3}(\d{1,3})[.)][ \t]+\S")
 _LIST_MARKER = re.compile(r"^[ \t]*(?:[-*+]|\d{1,3}[.)])[ \t]+", re.MULTILINE)
 _WORD_CHAR = re.compile(r"[^\W_]")
+_SETEXT_UNDERLINE = re.compile(r" {0,3}(?:=+|-{2,})[ \t]*")
+#: Lines after which an underline is no setext heading: list items, headings, quotes, indented code.
+_PLAIN_LINE = re.compile(r" {0,3}(?:[-*+>#]|\d{1,9}[.)])(?:[ \t]|$)| {4}|\t")
 #: The file line of the front matter's first line (after the opening '---'): YAML line 0.
 _FRONT_MATTER_LINE = 2
 
@@ -426,6 +429,13 @@ def _body(lines: list[str], closing_index: int) -> tuple[tuple[tuple[str, str], 
     for index in range(closing_index, len(lines)):
         match = _HEADING.fullmatch(lines[index])
         if match is None:
+            previous = lines[index - 1] if index > closing_index else ""
+            if _SETEXT_UNDERLINE.fullmatch(lines[index]) and previous.strip() and not _PLAIN_LINE.match(previous):
+                raise _Fail(
+                    index + 1,
+                    "a line of '=' or '-' under text makes it a heading: only the 15 '## ' section headings "
+                    "are allowed (leave a blank line before a '---' rule)",
+                )
             continue
         level, text = len(match.group(1)), (match.group(2) or "").strip()
         line = index + 1
@@ -461,7 +471,7 @@ def _body(lines: list[str], closing_index: int) -> tuple[tuple[tuple[str, str], 
     for position, (name, index) in enumerate(headings):
         stop = headings[position + 1][1] if position + 1 < len(headings) else len(lines)
         body_lines = lines[index + 1 : stop]
-        body = "\n".join(line.rstrip() for line in body_lines).strip("\n")
+        body = "\n".join(body_lines).strip("\n")
         if not body.strip():
             raise _Fail(index + 1, f"section '{name}' is empty")
         if name == "Procedure":

@@ -111,7 +111,9 @@ def test_cancel_leaves_nothing_behind(tmp_path, small_sources):
 def test_cli_info_and_export(small_data, capsys):
     assert main(["info", "--json", "--data", str(small_data)]) == 0
     info = json.loads(capsys.readouterr().out)
-    assert {r["system"] for r in info["releases"]} == {"icd10cm", "icd10pcs", "hcpcs"}
+    assert {r["system"] for r in info["releases"]} == {"icd10cm", "icd10pcs", "hcpcs", "cpt"}
+    cpt = next(r for r in info["releases"] if r["system"] == "cpt")
+    assert cpt["content"] == "article references" and cpt["sources"] == []
     assert info["counts"]["icd10cm"]["billable"] == 21
 
     assert main(["export", "--system", "hcpcs", "--format", "jsonl", "--data", str(small_data)]) == 0

@@ -190,3 +190,21 @@ def test_cli_show(small_data, capsys):
     assert [c["label"] for c in pcs["pcs_characters"]][2:5] == ["Resection", "Gallbladder", "Percutaneous Endoscopic"]
     assert pcs["pcs_characters"][2]["definition"] == "Cutting out or off, without replacement, all of a body part"
     assert main(["show", "Q99999", "--data", str(small_data)]) == 1
+
+
+def test_articles_are_found_by_alias_and_cpt_numbers_say_they_need_the_licensed_file(index):
+    by_alias = index.search("keyhole gallbladder")
+    assert codes(by_alias)[0] == "0FT44ZZ" and by_alias.hits[0].matched == "article"
+    cpt = index.search("47562").hits[0]
+    assert (cpt.system, cpt.display) == ("cpt", "47562")
+    assert "licensed CPT file" in cpt.title
+
+
+def test_show_includes_the_linked_article_tabs(small_data, capsys):
+    assert main(["show", "0FT44ZZ", "--json", "--data", str(small_data)]) == 0
+    article = json.loads(capsys.readouterr().out)["articles"][0]
+    assert article["id"] == "laparoscopic-cholecystectomy" and article["clinically_reviewed"] is False
+    assert set(article["tabs"]) == {"Procedure", "Risks", "Recovery"}
+    assert list(article["tabs"]["Risks"]) == ["Risks and complications", "Benefits"]
+    assert main(["show", "0FT40ZZ", "--json", "--data", str(small_data)]) == 0
+    assert json.loads(capsys.readouterr().out)["articles"] == []

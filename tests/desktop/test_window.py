@@ -114,7 +114,7 @@ def test_seventh_character_builder_composes_and_copies(qtbot, make_window):
 
 def test_pcs_code_procedure_tab_explains_each_character(qtbot, make_window):
     window = make_window()
-    type_and_wait(qtbot, window, "0FT44ZZ")
+    type_and_wait(qtbot, window, "0FT40ZZ")  # open approach: no article, so the characters are explained
     with qtbot.waitSignal(window.detail_shown, timeout=5000):
         qtbot.keyClick(window.search_bar, Qt.Key.Key_Return)
     qtbot.keyClick(window, Qt.Key.Key_3, Qt.KeyboardModifier.ControlModifier)
@@ -201,3 +201,14 @@ def test_self_test_reports_missing_data(tmp_path):
         check=False,
     )
     assert result.returncode == 3 and "no built database" in result.stderr
+
+
+def test_article_tabs_of_a_linked_code(qtbot, make_window):
+    window = make_window()
+    type_and_wait(qtbot, window, "0FT44ZZ")
+    with qtbot.waitSignal(window.detail_shown, timeout=5000):
+        qtbot.keyClick(window.search_bar, Qt.Key.Key_Return)
+    for index, heading in ((2, "Summary"), (3, "Risks and complications"), (4, "Recovery")):
+        assert window.detail.isTabEnabled(index)
+        text = window.detail.browsers[index].toPlainText()
+        assert heading in text and "not medical advice" in text
