@@ -210,7 +210,14 @@ def _collect_docs(database: Path) -> list[_Doc]:
             continue
         rank = _static_rank(row.title, row.billable, row.kind)
         parent_row = by_id.get(row.parent_id) if row.parent_id is not None else None
-        if row.system == ICD10CM and parent_row is not None and row.title.startswith(parent_row.title + ", "):
+        is_seventh_character_code = (
+            row.system == ICD10CM
+            and len(row.code) == 7
+            and parent_row is not None
+            and len(parent_row.code) < 7
+            and row.title.startswith(parent_row.title + ", ")
+        )
+        if is_seventh_character_code and parent_row is not None:
             # A 7th-character code ranks right after the code it extends, initial encounter first:
             # "..., sequela" is short but rarely what a coder is after.
             position = sort_orders[row.id] - first_child_order[parent_row.id]
@@ -592,17 +599,16 @@ class SearchIndex:
                     return position
             return len(families)
 
-        def key(docnum: int) -> tuple[int, int, int, int, int]:
-            system, code, _display, _kind, title = self._data(docnum)[:5]
+        def key(docnum: int) -> tuple[int, int, int, int, int, int]:
+            system, code, _display, kind, title, billable = self._data(docnum)[:6]
             title_words = words(title)
             whole = sum(1 for q in query_words if q in title_words)
-            starts = 0 if title_words and query_words and title_words[0].startswith(query_words[0]) else 1
-            specific = sum(
-                1
-                for word in title_words
-                if word not in GENERIC_WORDS and not any(word.startswith(q) for q in query_words)
-            )
-            return (family_position(system, code), -whole, starts, specific, docnum)
+            # "Unspecified asthma" starts with what was asked as much as "Asthma, ..." does.
+            core = [word for word in title_words if word not in GENERIC_WORDS]
+            starts = 0 if core and query_words and core[0].startswith(query_words[0]) else 1
+            specific = sum(1 for word in core if not any(word.startswith(q) for q in query_words))
+            header = 0 if billable or kind == "modifier" else 1
+            return (family_position(system, code), -whole, starts, specific, header, docnum)
 
         return sorted(docnums, key=key)
 
@@ -772,9 +778,21 @@ class SearchIndex:
     def _correct(self, word: str, is_prefix: bool) -> str | None:
         """The closest indexed word (or word beginning, for the word being typed), the more frequent on ties."""
         max_distance = 1 if len(word) <= 5 else 2
-        choices = self._prefixes_of_length(len(word)) if is_prefix else self._words_by_frequency()
-        best = extractOne(word, choices, scorer=DamerauLevenshtein.distance, score_cutoff=max_distance)
-        return None if best is None else str(best[0])
+        whole = extractOne(
+            word, self._words_by_frequency(), scorer=DamerauLevenshtein.distance, score_cutoff=max_distance
+        )
+        if not is_prefix:
+            return None if whole is None else str(whole[0])
+        # The word being typed may be a misspelled beginning ("pnuem") or a whole misspelled word ("astma");
+        # a whole word wins ties, and among prefixes of the same distance the more frequent one.
+        best: tuple[str, float] | None = (str(whole[0]), float(whole[1])) if whole is not None else None
+        for length in (len(word), len(word) + 1):
+            found = extractOne(
+                word, self._prefixes_of_length(length), scorer=DamerauLevenshtein.distance, score_cutoff=max_distance
+            )
+            if found is not None and (best is None or found[1] < best[1]):
+                best = (str(found[0]), float(found[1]))
+        return None if best is None else best[0]
 
     def _words_by_frequency(self) -> list[str]:
         cached = self._completion_cache.get(("\0by-frequency", 0))
