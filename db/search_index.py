@@ -15,7 +15,9 @@ from __future__ import annotations
 import heapq
 import json
 import shutil
+import sqlite3
 import time
+from array import array
 from bisect import bisect_left
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -27,19 +29,19 @@ from rapidfuzz.distance import DamerauLevenshtein
 from rapidfuzz.process import extractOne
 from sqlalchemy import select
 from whoosh.analysis import SpaceSeparatedTokenizer
-from whoosh.fields import STORED, FieldType, Schema
+from whoosh.fields import FieldType, Schema
 from whoosh.filedb.filestore import FileStorage
 from whoosh.formats import Existence
 from whoosh.query import And, Or, Query, Term
 
-from db.engine import open_read_only, session_scope
+from db.engine import DATABASE_FILE, open_read_only, session_scope
 from db.lay_terms import LayTerm, default_lay_terms_path, read_lay_terms
 from db.models import HCPCS, ICD10CM, ICD10PCS, ArticleLink, ArticleRow, Code, IndexTerm, Note
 from db.query_text import LayTermMatcher, QueryPlan, WordGroup, parse_query
 from db.sources.errors import SourceFormatError
 from db.text import word_spans, words
 
-INDEX_FORMAT = 2
+INDEX_FORMAT = 3
 #: The word being typed expands to at most this many indexed words, the most frequent first; a finished
 #: word that is a prefix of others ("frac fem") to fewer.
 MAX_LAST_WORD_EXPANSION = 40
@@ -51,11 +53,11 @@ TITLE_GRAM_MAX = 2
 #: For one- and two-letter queries the best title matches are computed at build time.
 SHORT_PREFIX_HITS = 200
 SHORT_PREFIXES_JSON = "short_prefixes.json"
+ROWS_FILE = "rows.u32"
 #: How many matches of a tier are read (in static rank order) before re-ranking them for this query.
 CANDIDATES_PER_TIER = 120
 LAY_TERMS_JSON = "lay_terms.json"
 VOCABULARY_JSON = "vocabulary.json"
-ALT_SEPARATOR = "\x1f"
 SYSTEM_ORDER = {ICD10CM: 0, ICD10PCS: 1, HCPCS: 2, "cpt": 3}
 #: A header (not billable) ranks as if its title were this much longer.
 HEADER_RANK_PENALTY = 30
@@ -128,7 +130,6 @@ def make_schema() -> Schema:
         code_icd10pcs=_Tokens(),
         code_hcpcs=_Tokens(),
         code_cpt=_Tokens(),
-        data=STORED,
     )
 
 
@@ -312,15 +313,6 @@ def build_search_index(
                 "title_words": sorted(title_words),
                 "title_grams": sorted({word[:n] for word in title_words for n in range(1, TITLE_GRAM_MAX + 1)}),
                 f"code_{doc.system}": [doc.code],
-                "data": (
-                    doc.system,
-                    doc.code,
-                    doc.display,
-                    doc.kind,
-                    doc.title,
-                    doc.billable,
-                    ALT_SEPARATOR.join(f"{source}\t{text}" for source, text in doc.alternatives),
-                ),
             }
             if other_words:
                 fields["other_words"] = sorted(other_words)
@@ -344,6 +336,8 @@ def build_search_index(
     (index_dir / LAY_TERMS_JSON).write_text(json.dumps(lay_json), encoding="utf-8")
     (index_dir / VOCABULARY_JSON).write_text(json.dumps(sorted(vocabulary.items())), encoding="utf-8")
     (index_dir / SHORT_PREFIXES_JSON).write_text(json.dumps(short_prefix_hits), encoding="utf-8")
+    # Document number -> database row: titles and the rest are read from the database, not stored twice.
+    (index_dir / ROWS_FILE).write_bytes(array("I", (doc.row for doc in docs)).tobytes())
     (index_dir / "format.json").write_text(json.dumps({"index_format": INDEX_FORMAT, "documents": len(docs)}))
     return {"documents": float(len(docs)), "seconds": time.perf_counter() - started}
 
@@ -442,6 +436,13 @@ class SearchIndex:
         self._short_prefix_hits: dict[str, list[int]] | None = None
         self._completion_cache: dict[tuple[str, int], list[str]] = {}
         self._data_cache: dict[int, tuple[Any, ...]] = {}
+        self._rows = array("I")
+        self._rows.frombytes((index_dir / ROWS_FILE).read_bytes())
+        database = index_dir.parent / DATABASE_FILE
+        # The search index belongs to the database built beside it; rows are read read-only and immutable.
+        self._db = sqlite3.connect(
+            database.resolve().as_uri() + "?mode=ro&immutable=1", uri=True, check_same_thread=False
+        )
         self._head_cache: dict[tuple[str, str, str], list[int] | None] = {}
 
     @classmethod
@@ -461,6 +462,7 @@ class SearchIndex:
     def close(self) -> None:
         self._searcher.close()
         self._index.close()
+        self._db.close()
 
     @property
     def lay_terms(self) -> list[LayTerm]:
@@ -556,13 +558,48 @@ class SearchIndex:
         return found
 
     def _data(self, docnum: int) -> tuple[Any, ...]:
+        """(system, code, display, kind, title, billable, row id) of a document, from the database."""
         data = self._data_cache.get(docnum)
         if data is None:
-            data = tuple(self._searcher.stored_fields(docnum)["data"])
-            if len(self._data_cache) > 50000:
-                self._data_cache.clear()
-            self._data_cache[docnum] = data
+            self._prefetch([docnum])
+            data = self._data_cache[docnum]
         return data
+
+    def _prefetch(self, docnums: Sequence[int]) -> None:
+        missing = [d for d in docnums if d not in self._data_cache]
+        if not missing:
+            return
+        if len(self._data_cache) > 50000:
+            self._data_cache.clear()
+        by_row = {self._rows[d]: d for d in missing}
+        placeholders = ",".join("?" * len(by_row))
+        for row in self._db.execute(
+            f"SELECT id, system, code, display, kind, title, billable FROM codes WHERE id IN ({placeholders})",
+            list(by_row),
+        ):
+            self._data_cache[by_row[row[0]]] = (row[1], row[2], row[3], row[4], row[5], bool(row[6]), row[0])
+
+    def _alternatives(self, row_id: int, system: str, code: str) -> list[tuple[str, str]]:
+        """The other official wording attached to a code, to say which one matched."""
+        found = [
+            ("inclusion term", text)
+            for (text,) in self._db.execute(
+                "SELECT text FROM notes WHERE code_id = ? AND kind = 'inclusion_term' ORDER BY id", (row_id,)
+            )
+        ]
+        found += [
+            ("index term", term)
+            for (term,) in self._db.execute("SELECT term FROM index_terms WHERE code_id = ? ORDER BY id", (row_id,))
+        ]
+        prefixes = [code[:n] for n in range(1, len(code) + 1)] if system == ICD10PCS else [code]
+        placeholders = ",".join("?" * len(prefixes))
+        for title, aliases in self._db.execute(
+            "SELECT DISTINCT a.title, a.aliases FROM article_links l JOIN articles a ON a.id = l.article_id "
+            f"WHERE l.system = ? AND l.code IN ({placeholders})",
+            [system, *prefixes],
+        ):
+            found.append(("article", "; ".join([title, *aliases.splitlines()])))
+        return found
 
     def _code_hits(self, plan: QueryPlan, systems: set[str] | None, billable_only: bool, limit: int) -> list[int]:
         assert plan.code is not None
@@ -599,6 +636,8 @@ class SearchIndex:
                     return position
             return len(families)
 
+        self._prefetch(docnums)
+
         def key(docnum: int) -> tuple[int, int, int, int, int, int]:
             system, code, _display, kind, title, billable = self._data(docnum)[:6]
             title_words = words(title)
@@ -613,7 +652,7 @@ class SearchIndex:
         return sorted(docnums, key=key)
 
     def _hit(self, docnum: int, plan: QueryPlan, tier: str, correction: str | None) -> SearchHit:
-        system, code, display, kind, title, billable, alternatives = self._data(docnum)
+        system, code, display, kind, title, billable, row_id = self._data(docnum)
         query_words = plan.words
         via = None
         if tier == "code":
@@ -625,9 +664,8 @@ class SearchIndex:
             matched = "synonym"
             highlight = [w for g in plan.groups if not g.lay_terms for w in g.words]
             highlight += [w for lay in lay_terms for w in lay.official_words]
-        elif tier == "text" and not _matches_all(words(title), query_words) and alternatives:
-            for item in alternatives.split(ALT_SEPARATOR):
-                source, _, text = item.partition("\t")
+        elif tier == "text" and not _matches_all(words(title), query_words):
+            for source, text in self._alternatives(row_id, system, code):
                 if _matches_all(words(text), query_words):
                     matched, matched_text = source, text
                     break

@@ -11,12 +11,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QSettings, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QPalette
+from PySide6.QtGui import QColor, QIcon, QPalette
 from PySide6.QtWidgets import QApplication, QMessageBox, QProgressDialog, QStyleFactory
 
 from db.build import BuildCancelled, build
 from db.data_check import data_problem
-from db.paths import DATA_DIR_ENV, default_data_dir, is_frozen, rebuilt_data_dir, user_dir
+from db.paths import DATA_DIR_ENV, default_data_dir, is_frozen, rebuilt_data_dir, resources_dir, user_dir
 from db.sources.errors import SourceFormatError
 from db.user_data import UserData
 
@@ -138,6 +138,7 @@ def run(args: argparse.Namespace, log_file: Path | None, process_age_ms: Callabl
     assert isinstance(app, QApplication)
     app.setApplicationName("Codebook")
     app.setOrganizationName("Codebook")
+    app.setWindowIcon(QIcon(str(resources_dir() / "icons" / "codebook.png")))
     apply_theme(app, args.theme)
     install_excepthook(lambda text: QMessageBox.warning(None, "Codebook", text) if not args.self_test else None)
 
