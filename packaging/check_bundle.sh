@@ -10,6 +10,7 @@ PY=.venv/bin/python
 
 echo "== bundle: install build dependencies and build"
 $PY -m pip install -q -e '.[build]'
+mkdir -p build
 started=$(date +%s.%N)
 $PY packaging/build_bundle.py > build/bundle.log 2>&1 || { tail -40 build/bundle.log; exit 1; }
 finished=$(date +%s.%N)
