@@ -13,6 +13,7 @@ from db.text import fold, words
 #: Longer input is cut: nobody types more, and it keeps every query bounded.
 MAX_QUERY_CHARS = 200
 MAX_WORDS = 10
+STOP_WORDS = frozenset({"of", "the", "and", "with", "in", "to", "for", "a", "an", "on", "at", "by", "or", "from"})
 
 CODE_CHARS = re.compile(r"^[A-Z0-9]{2,8}$")
 HCPCS_SHAPE = re.compile(r"^[A-V][0-9]{4}$")
@@ -140,4 +141,16 @@ def parse_query(text: str, lay_terms: LayTermMatcher | None = None) -> QueryPlan
             WordGroup((word,), last_is_prefix and index == len(query_words) - 1)
             for index, word in enumerate(query_words)
         ]
-    return QueryPlan(text, code, code_systems, tuple(groups))
+    return QueryPlan(text, code, code_systems, tuple(_without_stop_words(groups)))
+
+
+def _without_stop_words(groups: list[WordGroup]) -> list[WordGroup]:
+    """Drop finished small words ("of", "the", "with"...) when other words remain.
+
+    Coders type "acute exacerbation of copd" or "fracture of femur"; official titles do not always have
+    the "of". A word still being typed is kept ("fracture o" may become "fracture open").
+    """
+    kept = [
+        g for g in groups if g.lay_terms or g.ends_with_prefix or not (len(g.words) == 1 and g.words[0] in STOP_WORDS)
+    ]
+    return kept if kept else groups

@@ -62,6 +62,7 @@ SYSTEM_ORDER = {ICD10CM: 0, ICD10PCS: 1, HCPCS: 2, "cpt": 3}
 #: A header (not billable) ranks as if its title were this much longer.
 HEADER_RANK_PENALTY = 30
 SEVENTH_CHARACTER_RANK_OFFSET = 40
+MODIFIER_RANK = 24
 #: Title words that add no specificity, for ranking general titles first.
 GENERIC_WORDS = frozenset(
     [
@@ -153,8 +154,11 @@ class _Doc:
 
 def _static_rank(title: str, billable: bool, kind: str) -> int:
     """Billable codes and general (short) titles first; a header ranks as if its title were longer."""
-    counts_as_billable = billable or kind == "modifier"
-    return len(title) + (0 if counts_as_billable else HEADER_RANK_PENALTY)
+    if kind == "modifier":
+        # Modifier descriptions are long ("Right side (used to identify procedures performed on the right
+        # side of the body)") but there are few of them, and a coder typing their words means them.
+        return min(len(title), MODIFIER_RANK)
+    return len(title) + (0 if billable else HEADER_RANK_PENALTY)
 
 
 def _collect_docs(database: Path) -> list[_Doc]:
