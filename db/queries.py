@@ -22,6 +22,7 @@ from db.models import (
     Release,
     ReleaseSource,
 )
+from db.sources.articles import TABS
 
 #: Kinds that are codes in the official sense (chapters, sections and PCS prefixes are navigation only).
 EXPORTED_KINDS = {
@@ -192,23 +193,8 @@ class ArticleView:
         return tuple((heading, body) for heading, body in self.sections if heading in headings)
 
 
-#: Which article sections each detail tab shows.
-ARTICLE_TABS = {
-    "Procedure": (
-        "Summary",
-        "Purpose",
-        "Indications",
-        "Preparation",
-        "Procedure",
-        "Tools and equipment",
-        "Anesthesia",
-        "Duration",
-        "Setting",
-        "Personnel",
-    ),
-    "Risks": ("Risks and complications", "Benefits"),
-    "Recovery": ("Recovery", "Alternatives", "Patient experience"),
-}
+#: Which article sections each detail tab shows (Procedure, Risks, Recovery), as the article format says.
+ARTICLE_TABS: dict[str, tuple[str, ...]] = dict(TABS)
 
 
 @dataclass(frozen=True)
