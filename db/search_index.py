@@ -795,22 +795,32 @@ class SearchIndex:
             filters.append(Term("billable", "y"))
         hits: list[SearchHit] = []
         seen: set[int] = set()
-        if plan.code is not None:
-            code_docs = self._code_hits(plan, system_set, billable_only, limit)
+        code_docs = self._code_hits(plan, system_set, billable_only, limit) if plan.code is not None else []
+        # "dm2" is a lay term and also an ICD-10-PCS table header (DM2): the lay term wins unless the code is
+        # a billable code itself.
+        defer_codes = self._is_exact_lay_term(plan) and not any(self._data(d)[5] for d in code_docs[:1])
+        if not defer_codes:
             seen.update(code_docs)
             hits.extend(self._hit(d, plan, "code", None) for d in code_docs)
         corrected_query = None
         if plan.groups and len(hits) < limit:
             hits.extend(self._word_hits(plan, filters, limit - len(hits), seen, None))
-            if not hits:
+            if not hits and not code_docs:
                 corrected = self._corrected_plan(plan)
                 if corrected is not None:
                     corrected_query = " ".join(corrected.words)
                     hits.extend(self._word_hits(corrected, filters, limit, seen, corrected_query))
                     if not hits:
                         corrected_query = None
+        if defer_codes:
+            hits.extend(self._hit(d, plan, "code", None) for d in code_docs if d not in seen)
+            hits = hits[:limit]
         elapsed = (time.perf_counter() - started) * 1000
         return SearchResults(text, tuple(hits), corrected_query, elapsed)
+
+    @staticmethod
+    def _is_exact_lay_term(plan: QueryPlan) -> bool:
+        return len(plan.groups) == 1 and any(lay.words == plan.groups[0].words for lay in plan.groups[0].lay_terms)
 
     # -- typos ----------------------------------------------------------------------------------------------
 
