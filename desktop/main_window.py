@@ -212,7 +212,7 @@ class MainWindow(QMainWindow):
 
     def _update_release_text(self) -> None:
         today = dt.date.today()
-        main = [r for r in self.service.releases if r.content != "index"]
+        main = [r for r in self.service.releases if r.content not in ("index", "article references")]
         self.release_text.setText("Releases: " + ", ".join(r.name.split(" (")[0] for r in main))
         self.release_text.setToolTip("\n".join(render.release_validity(r, today) for r in self.service.releases))
         warning = render.outdated_releases_text(self.service.releases, today)

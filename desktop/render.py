@@ -142,6 +142,8 @@ def overview_html(detail: CodeDetail, today: dt.date) -> str:
     if detail.children:
         parts.append(f"<h3>More specific codes ({len(detail.children)})</h3>")
         parts.append("<br>".join(_ref_line(child) for child in detail.children[:200]))
+    if detail.pcs_characters:
+        parts.append(pcs_explanation_html(detail).replace("<h2>", "<h3>").replace("</h2>", "</h3>"))
     if detail.hcpcs_attributes:
         rows = "".join(
             f"<tr><td>{esc(name.replace('_', ' '))}</td><td>{esc(value)}</td></tr>"

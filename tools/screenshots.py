@@ -26,7 +26,8 @@ from desktop.services import CodeService
 
 SHOTS = (
     ("diagnosis", "copd exac", "Notes"),
-    ("procedure", "0FT44ZZ", "Procedure"),
+    ("procedure", "0FT44ZZ", "Overview"),
+    ("article", "0FT44ZZ", "Procedure"),
 )
 
 
