@@ -107,7 +107,7 @@ def command_info(args: argparse.Namespace) -> int:
     print(f"Data: {info['data_dir']}")
     for release in info["releases"]:
         assert isinstance(release, dict)
-        print(f"  {release['name']}: dates of service {release['valid_from']} to {release['valid_to']}")
+        print(f"  {release['name']}: dates of service {release['valid_from'] or '-'} to {release['valid_to'] or '-'}")
     for system, counts in sorted(counts_by_system_items(info["counts"])):
         print(f"  {system}: " + ", ".join(f"{key} {value:,}" for key, value in sorted(counts.items())))
     return 0
