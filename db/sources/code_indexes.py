@@ -30,8 +30,8 @@ _CM_ROOT = "ICD10CM.index"
 _PCS_ROOT = "ICD10PCS.index"
 
 # A CM reference as printed in the index: category (a letter, then two letters or digits: QA0 exists since
-# FY2026), optional dot with up to four more characters, and a trailing '-' when the coder must pick further characters ('C79.8-',
-# 'C43.-', 'X58', 'T51.3X1').  Case is normalised before matching.
+# FY2026), optional dot with up to four more characters, and a trailing '-' when the coder must pick further
+# characters ('C79.8-', 'C43.-', 'X58', 'T51.3X1').  Case is normalised before matching.
 _CM_CODE_RE = re.compile(r"([A-Z][0-9A-Z][0-9A-Z])(?:\.([0-9A-Z]{0,4}))?(-?)")
 # PCS characters are digits and letters except I and O (CMS leaves those out to avoid confusion with
 # 1 and 0); the index gives either a full 7-character code or a 3- to 6-character table/row prefix.
