@@ -23,6 +23,7 @@ from db.releases import ReleaseInfo, hcpcs_release, icd10_release
 from db.search_index import build_search_index
 from db.sources import code_indexes, hcpcs
 from db.sources.articles import check_article_links, normalise_code, read_articles
+from db.sources.errors import SourceFormatError
 from db.sources.files import sha256_of
 from db.sources.icd10cm_tabular import Tabular, parse_tabular
 from db.sources.icd10pcs_tables import (
@@ -165,7 +166,11 @@ def _load_icd10cm(tables: _Tables, tabular: Tabular, release_id: int) -> None:
 
 
 def _load_icd10pcs(
-    tables: _Tables, pcs_tables: list[PcsTable], definitions: list[PcsDefinitionEntry], release_id: int
+    tables: _Tables,
+    pcs_tables: list[PcsTable],
+    definitions: list[PcsDefinitionEntry],
+    release_id: int,
+    source: Path,
 ) -> int:
     """Codes plus the header rows a coder navigates by: section, body system, operation, body part."""
     axis_seen: set[tuple[str, int, str]] = set()
@@ -201,8 +206,11 @@ def _load_icd10pcs(
             body_part = values[3]
             headers.setdefault(code[:4], ("body_part", f"{operation.label} of {body_part.label}"))
             codes.append((code, compose_title(values)))
-    if len({code for code, _ in codes}) != len(codes):
-        raise ValueError("the ICD-10-PCS tables define the same code twice")
+    seen_codes: set[str] = set()
+    for code, _title in codes:
+        if code in seen_codes:
+            raise SourceFormatError(source, f"table {code[:3]}", f"code {code} is defined by two rows")
+        seen_codes.add(code)
 
     order = 0
     for prefix in sorted(headers):
@@ -489,7 +497,9 @@ def build_database(
     definitions = parse_definitions(sources.icd10pcs_definitions)
     pcs_release = icd10_release(ICD10PCS, "tables", sources.icd10pcs_tables, pcs_version, "ICD-10-PCS")
     pcs_release_id = tables.add_release(pcs_release, [sources.icd10pcs_tables, sources.icd10pcs_definitions])
-    report.counts["icd10pcs.codes"] = _load_icd10pcs(tables, pcs_tables, definitions, pcs_release_id)
+    report.counts["icd10pcs.codes"] = _load_icd10pcs(
+        tables, pcs_tables, definitions, pcs_release_id, sources.icd10pcs_tables
+    )
     report.counts["icd10pcs.tables"] = len(pcs_tables)
     report.counts["icd10pcs.definitions"] = len(definitions)
     step("ICD-10-PCS tables and definitions", started)

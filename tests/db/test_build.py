@@ -144,3 +144,16 @@ def test_cli_reports_missing_data_and_bad_files(tmp_path, capsys):
     assert main(["build", "--data", str(tmp_path / "d"), "--icd10pcs-tables", str(bad)]) == 2
     err = capsys.readouterr().err
     assert "bad.xml" in err and "line 1" in err and "previously built data is intact" in err
+
+
+def test_a_pcs_code_defined_twice_stops_the_build(tmp_path, small_sources):
+    from db.sources.errors import SourceFormatError
+
+    text = small_sources.icd10pcs_tables.read_text(encoding="utf-8")
+    first_row = text.index("<pcsRow")
+    row = text[first_row : text.index("</pcsRow>", first_row) + len("</pcsRow>")]
+    doubled = tmp_path / "icd10pcs_tables_2099.xml"
+    doubled.write_text(text.replace(row, row + row, 1), encoding="utf-8")
+    with pytest.raises(SourceFormatError, match="defined by two rows"):
+        build(tmp_path / "data", dataclasses.replace(small_sources, icd10pcs_tables=doubled), progress=lambda _l: None)
+    assert not (tmp_path / "data" / "current").exists()
