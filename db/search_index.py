@@ -694,8 +694,9 @@ class SearchIndex:
         hits: list[SearchHit] = []
         short = self._short_prefix_docs(plan) if not filters else None
         if short is not None:
-            docnums = [d for d in short if d not in exclude][: max(CANDIDATES_PER_TIER, limit)]
-            docnums = self._rerank(docnums, plan.words)[:limit]
+            docnums = [d for d in short if d not in exclude]
+            window = CANDIDATES_PER_TIER
+            docnums = (self._rerank(docnums[:window], plan.words) + docnums[window:])[:limit]
             exclude.update(docnums)
             return [self._hit(d, plan, "title", correction) for d in docnums]
         tiers = LAY_TIERS if any(group.lay_terms for group in plan.groups) else PLAIN_TIERS
@@ -717,7 +718,9 @@ class SearchIndex:
                     for lay in group.lay_terms:
                         rank_words.extend(lay.official_words)
                         families.extend(lay.codes)
-            docnums = self._rerank(docnums, rank_words, families)[: limit - len(hits)]
+            # Only a fixed window is reranked, so the first results are the same whatever the limit.
+            window = CANDIDATES_PER_TIER
+            docnums = (self._rerank(docnums[:window], rank_words, families) + docnums[window:])[: limit - len(hits)]
             exclude.update(docnums)
             hits.extend(self._hit(d, plan, tier.name, correction) for d in docnums)
         return hits
