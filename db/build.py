@@ -65,6 +65,9 @@ class BuildSources:
     lay_terms: Path | None = None
     #: Plain-language procedure articles (one Markdown file each).
     articles: Path | None = None
+    #: True for the bundled official files: a lay term or article naming a missing code is an error. A
+    #: user's newer release may delete codes, so then such links are left out and counted instead.
+    strict_links: bool = True
 
     @classmethod
     def bundled(cls, root: Path | None = None) -> BuildSources:
@@ -370,7 +373,7 @@ def _load_index_entries(
             report.facts[f"unresolved_examples.{source}"] = samples[source]
 
 
-def _load_articles(tables: _Tables, folder: Path, report: BuildReport) -> None:
+def _load_articles(tables: _Tables, folder: Path, report: BuildReport, strict_links: bool) -> None:
     """Validate every article and its links; one broken article stops the build (file, line, reason)."""
     articles = read_articles(folder)
     pcs_prefixes = {code[:n] for (system, code) in tables.code_ids if system == ICD10PCS for n in range(1, 8)}
@@ -380,8 +383,10 @@ def _load_articles(tables: _Tables, folder: Path, report: BuildReport) -> None:
             return code in pcs_prefixes
         return (system, code) in tables.code_ids
 
-    check_article_links(articles, code_exists)
+    if strict_links:
+        check_article_links(articles, code_exists)
     cpt_release = None
+    unresolved = 0
     for article in articles:
         tables.articles.append(
             {
@@ -397,6 +402,9 @@ def _load_articles(tables: _Tables, folder: Path, report: BuildReport) -> None:
         for system, codes in article.codes.items():
             for written in codes:
                 code = normalise_code(written)
+                if system != CPT and not code_exists(system, code):
+                    unresolved += 1  # only possible without strict_links: checked above otherwise
+                    continue
                 tables.article_links.add(article_id=article.id, system=system, code=code)
                 if system == CPT and (CPT, code) not in tables.code_ids:
                     # A CPT number an article names, without any AMA descriptor: searching the number
@@ -423,6 +431,7 @@ def _load_articles(tables: _Tables, folder: Path, report: BuildReport) -> None:
                         release_id=cpt_release,
                     )
     report.counts["articles"] = len(articles)
+    report.counts["article_links_not_in_release"] = unresolved
     report.counts["article_links"] = len(tables.article_links.rows)
 
 
@@ -536,7 +545,7 @@ def build_database(
     if sources.articles is not None:
         started = time.perf_counter()
         progress(f"Reading articles in {sources.articles}")
-        _load_articles(tables, sources.articles, report)
+        _load_articles(tables, sources.articles, report, sources.strict_links)
         step("articles", started)
 
     started = time.perf_counter()
@@ -589,7 +598,15 @@ def build(
         if with_index:
             started = time.perf_counter()
             progress("Building the search index")
-            build_search_index(staging / DATABASE_FILE, staging / INDEX_DIR, progress, should_cancel, sources.lay_terms)
+            index_report = build_search_index(
+                staging / DATABASE_FILE,
+                staging / INDEX_DIR,
+                progress,
+                should_cancel,
+                sources.lay_terms,
+                sources.strict_links,
+            )
+            report.counts["lay_term_codes_not_in_release"] = int(index_report["lay_term_codes_not_in_release"])
             report.timings["search index"] = round(time.perf_counter() - started, 3)
             progress(f"  search index: {report.timings['search index']:.2f} s")
         report.timings["total"] = round(time.perf_counter() - total_started, 3)

@@ -77,6 +77,11 @@ def command_build(args: argparse.Namespace) -> int:
     for name, value in overrides.items():
         if value is not None:
             setattr(sources, name, Path(value).expanduser().resolve())
+    code_set_files = (args.icd10cm_tabular, args.icd10pcs_tables, args.hcpcs)
+    if any(value is not None for value in code_set_files):
+        # Another release may have deleted codes that the curated lay terms or articles name: leave those
+        # links out (the build counts them) rather than refuse to load the user's official files.
+        sources.strict_links = False
     if args.hcpcs is not None and args.hcpcs_noc is None:
         # The bundled NOC list belongs to the bundled release; a user's file brings its own.
         sources.hcpcs_noc = None

@@ -291,7 +291,10 @@ def find_code(session: Session, text: str, system: str | None = None) -> list[Co
     query = select(Code).where(Code.code == compact)
     if system:
         query = query.where(Code.system == system)
-    order = {ICD10CM: 0, ICD10PCS: 1, HCPCS: 2}
+    # Written without a dot, a letter and four digits is first of all an HCPCS code (J1100 before J11.00).
+    hcpcs_shaped = "." not in text and len(compact) == 5 and compact[0].isalpha() and compact[1:].isdigit()
+    order = {HCPCS: -1} if hcpcs_shaped else {}
+    order = {ICD10CM: 0, ICD10PCS: 1, HCPCS: 2, **order}
     return sorted((_ref(c) for c in session.scalars(query)), key=lambda r: order.get(r.system, 9))
 
 

@@ -275,8 +275,13 @@ def build_search_index(
     progress: Progress = print,
     should_cancel: Callable[[], bool] = lambda: False,
     lay_terms_path: Path | None = None,
+    strict_links: bool = True,
 ) -> dict[str, float]:
-    """Write the index for a built database into `index_dir` (created; must not exist)."""
+    """Write the index for a built database into `index_dir` (created; must not exist).
+
+    With `strict_links` (the bundled files), a lay term naming a code that does not exist stops the build;
+    otherwise (a user's newer release may have deleted a code) that code is left out and counted.
+    """
     started = time.perf_counter()
     docs = _collect_docs(database)
     lay_terms_path = lay_terms_path or default_lay_terms_path()
@@ -284,7 +289,19 @@ def build_search_index(
     known = {(doc.system, doc.code) for doc in docs}
     # ICD-10-PCS families may be any prefix of a valid code ("0FT44": resection of gallbladder, endoscopic).
     known.update((ICD10PCS, doc.code[:length]) for doc in docs if doc.system == ICD10PCS for length in (5, 6))
-    check_lay_terms(lay_terms, known, lay_terms_path)
+    skipped = 0
+    if strict_links:
+        check_lay_terms(lay_terms, known, lay_terms_path)
+    else:
+        kept: list[LayTerm] = []
+        for term in lay_terms:
+            codes = tuple(code for code in term.codes if code in known)
+            skipped += len(term.codes) - len(codes)
+            if codes or term.official_words:
+                kept.append(LayTerm(term.term, term.words, term.official_words, codes, term.line))
+        lay_terms = kept
+        if skipped:
+            progress(f"  {skipped} lay-term codes are not in this release and were left out")
     lay_by_family: dict[str, list[str]] = {}
     for term in lay_terms:
         for system, code in term.codes:
@@ -343,7 +360,11 @@ def build_search_index(
     # Document number -> database row: titles and the rest are read from the database, not stored twice.
     (index_dir / ROWS_FILE).write_bytes(array("I", (doc.row for doc in docs)).tobytes())
     (index_dir / "format.json").write_text(json.dumps({"index_format": INDEX_FORMAT, "documents": len(docs)}))
-    return {"documents": float(len(docs)), "seconds": time.perf_counter() - started}
+    return {
+        "documents": float(len(docs)),
+        "lay_term_codes_not_in_release": float(skipped),
+        "seconds": time.perf_counter() - started,
+    }
 
 
 @dataclass(frozen=True)

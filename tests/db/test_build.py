@@ -157,3 +157,21 @@ def test_a_pcs_code_defined_twice_stops_the_build(tmp_path, small_sources):
     with pytest.raises(SourceFormatError, match="defined by two rows"):
         build(tmp_path / "data", dataclasses.replace(small_sources, icd10pcs_tables=doubled), progress=lambda _l: None)
     assert not (tmp_path / "data" / "current").exists()
+
+
+def test_a_users_other_release_leaves_out_links_to_codes_it_does_not_have(tmp_path, small_sources, capsys):
+    """A newer (or older) official HCPCS file may lack codes the curated lay terms name (E0143 here)."""
+    anweb = Path(__file__).resolve().parents[1] / "fixtures" / "hcpcs" / "HCPC2019_CONTR_ANWEB_sample.txt"
+    strict = dataclasses.replace(small_sources, hcpcs=anweb)
+    from db.sources.errors import SourceFormatError
+
+    with pytest.raises(SourceFormatError, match="E0143"):
+        build(tmp_path / "strict", strict, progress=lambda _l: None)
+    report = build(tmp_path / "lenient", dataclasses.replace(strict, strict_links=False), progress=lambda _l: None)
+    assert report.counts["lay_term_codes_not_in_release"] == 1
+    assert report.counts["hcpcs.codes"] > 0
+
+    assert main(["show", "J1100", "--json", "--data", str(tmp_path / "lenient")]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert (shown["system"], shown["code"]) == ("hcpcs", "J1100")
+    assert shown["hcpcs_attributes"]["betos_code"]
