@@ -434,8 +434,12 @@ def code_detail(session: Session, system: str, code_text: str) -> CodeDetail | N
                 .limit(60)
             )
         )
+    # The ICD-10-PCS index points to body parts ("Cholecystectomy" -> 0FT4): such an entry leads to every code
+    # under it. Entries for a whole table ("Hepatectomy" -> 0FT) are too broad to list for each code, and
+    # ICD-10-CM index entries lead to the code they name only.
+    index_ids = [item.id for item in lineage if len(item.code) >= 4] if system == ICD10PCS else [code.id]
     index_terms = session.execute(
-        select(IndexTerm.source, IndexTerm.term).where(IndexTerm.code_id == code.id).order_by(IndexTerm.id)
+        select(IndexTerm.source, IndexTerm.term).where(IndexTerm.code_id.in_(index_ids)).order_by(IndexTerm.id)
     ).all()
     release = next(r for r in releases(session) if (r.system, r.content) == (code.system, _content_of(session, code)))
     return CodeDetail(
