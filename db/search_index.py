@@ -63,6 +63,8 @@ SYSTEM_ORDER = {ICD10CM: 0, ICD10PCS: 1, HCPCS: 2, "cpt": 3}
 HEADER_RANK_PENALTY = 30
 SEVENTH_CHARACTER_RANK_OFFSET = 40
 MODIFIER_RANK = 24
+#: How common a lay-term word counts as for spelling correction (a few dozen titles' worth).
+LAY_WORD_FREQUENCY = 50
 #: Title words that add no specificity, for ranking general titles first.
 GENERIC_WORDS = frozenset(
     [
@@ -355,6 +357,10 @@ def build_search_index(
         for t in lay_terms
     ]
     (index_dir / LAY_TERMS_JSON).write_text(json.dumps(lay_json), encoding="utf-8")
+    # Lay-term words belong in the spelling vocabulary too ("shingels" -> "shingles", a lay term only).
+    for term in lay_terms:
+        for word in term.words:
+            vocabulary[word] = max(vocabulary.get(word, 0), LAY_WORD_FREQUENCY)
     (index_dir / VOCABULARY_JSON).write_text(json.dumps(sorted(vocabulary.items())), encoding="utf-8")
     (index_dir / SHORT_PREFIXES_JSON).write_text(json.dumps(short_prefix_hits), encoding="utf-8")
     # Document number -> database row: titles and the rest are read from the database, not stored twice.
@@ -822,11 +828,21 @@ class SearchIndex:
         code_docs = self._code_hits(plan, system_set, billable_only, limit) if plan.code is not None else []
         # "dm2" is a lay term and also an ICD-10-PCS table header (DM2): the lay term wins unless the code is
         # a billable code itself.
-        defer_codes = self._is_exact_lay_term(plan) and not any(self._data(d)[5] for d in code_docs[:1])
+        first_code = self._data(code_docs[0]) if code_docs else None
+        defer_codes = (
+            self._is_exact_lay_term(plan)
+            and first_code is not None
+            and not first_code[5]  # billable
+            and first_code[3] != "modifier"
+        )
         if not defer_codes:
             seen.update(code_docs)
             hits.extend(self._hit(d, plan, "code", None) for d in code_docs)
         corrected_query = None
+        if len(plan.groups) == 1 and plan.groups[0].lay_terms:
+            pinned = self._billable_family_heads(plan.groups[0], system_set, billable_only, seen)
+            seen.update(pinned)
+            hits.extend(self._hit(d, plan, "lay-family", None) for d in pinned[:limit])
         if plan.groups and len(hits) < limit:
             hits.extend(self._word_hits(plan, filters, limit - len(hits), seen, None))
             if not hits and not code_docs:
@@ -841,6 +857,29 @@ class SearchIndex:
             hits = hits[:limit]
         elapsed = (time.perf_counter() - started) * 1000
         return SearchResults(text, tuple(hits), corrected_query, elapsed)
+
+    def _billable_family_heads(
+        self, group: WordGroup, systems: set[str] | None, billable_only: bool, exclude: set[int]
+    ) -> list[int]:
+        """The billable codes a lay term names itself, in the table's order ("bed sore" -> L89.90 first).
+
+        Family ranking only reorders the first matches read, so a default code with a long title could
+        otherwise fall outside them.
+        """
+        found: list[int] = []
+        for lay in group.lay_terms:
+            # Only the leading billable codes: a family written first ("J18 J15 ...") is ranked as a family.
+            for system, code in lay.codes:
+                docnum = self._searcher.document_number(**{f"code_{system}": code})
+                if docnum is None:
+                    break
+                data = self._data(docnum)
+                if not (data[5] or data[3] == "modifier"):
+                    break
+                wanted = (systems is None or system in systems) and not (billable_only and not data[5])
+                if wanted and docnum not in exclude and docnum not in found:
+                    found.append(docnum)
+        return found
 
     @staticmethod
     def _is_exact_lay_term(plan: QueryPlan) -> bool:

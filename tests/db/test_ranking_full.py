@@ -14,6 +14,8 @@ from db.search_index import SearchIndex
 pytestmark = pytest.mark.full_data
 
 QUERIES_TSV = Path(__file__).resolve().parent / "ranking_queries.tsv"
+#: A second set written later, across every code set and query kind (same format).
+MORE_QUERIES_TSV = Path(__file__).resolve().parent / "ranking_queries_more.tsv"
 SYSTEMS = {"icd10cm", "icd10pcs", "hcpcs"}
 #: As many results as the desktop app asks for (desktop/services.py): the ranks it shows.
 APP_LIMIT = 100
@@ -43,7 +45,7 @@ def read_cases(path: Path = QUERIES_TSV) -> list[RankingCase]:
     return cases
 
 
-CASES = read_cases()
+CASES = read_cases() + read_cases(MORE_QUERIES_TSV)
 
 
 def test_the_query_set_is_well_formed():
