@@ -422,7 +422,7 @@ def _spans(text: str, query_words: Sequence[str]) -> tuple[tuple[int, int], ...]
     return tuple((start, end) for start, end, word in word_spans(text) if any(word.startswith(q) for q in query_words))
 
 
-def _matches_all(text_words: Sequence[str], query_words: Sequence[str]) -> bool:
+def _matches_all(text_words: Iterable[str], query_words: Sequence[str]) -> bool:
     return all(any(word.startswith(q) for word in text_words) for q in query_words)
 
 
@@ -475,6 +475,7 @@ class SearchIndex:
             database.resolve().as_uri() + "?mode=ro&immutable=1", uri=True, check_same_thread=False
         )
         self._head_cache: dict[tuple[str, str, str], list[int] | None] = {}
+        self._title_words_cache: dict[int, frozenset[str]] = {}
 
     @classmethod
     def open(cls, index_dir: Path) -> SearchIndex:
@@ -595,6 +596,15 @@ class SearchIndex:
             self._prefetch([docnum])
             data = self._data_cache[docnum]
         return data
+
+    def _title_words(self, docnum: int) -> frozenset[str]:
+        cached = self._title_words_cache.get(docnum)
+        if cached is None:
+            cached = frozenset(words(self._data(docnum)[4]))
+            if len(self._title_words_cache) > 50000:
+                self._title_words_cache.clear()
+            self._title_words_cache[docnum] = cached
+        return cached
 
     def _prefetch(self, docnums: Sequence[int]) -> None:
         missing = [d for d in docnums if d not in self._data_cache]
@@ -779,11 +789,42 @@ class SearchIndex:
             self._head_cache.pop(next(iter(self._head_cache)))
         if head_docs is None:
             return None
-        tail = self._group_query(plan.groups[-1], tier)
+        last = plan.groups[-1]
+        if tier.fields == TITLE and not last.lay_terms:
+            # Check the word being typed against the titles of the finished words' matches: exact for any
+            # prefix (no completion list to truncate), and the titles stay cached while the coder types.
+            self._prefetch(head_docs)
+            by_title: list[int] = []
+            for docnum in head_docs:
+                if docnum in exclude:
+                    continue
+                title_words = self._title_words(docnum)
+                if _matches_all(title_words, last.words[:-1]) and (
+                    _matches_all(title_words, last.words[-1:])
+                    if last.ends_with_prefix
+                    else last.words[-1] in title_words
+                ):
+                    by_title.append(docnum)
+                    if len(by_title) >= want:
+                        break
+            return by_title
+        tail = self._group_query(last, tier)
         if tail is None:
             return []
         matcher = tail.matcher(self._searcher)
         found: list[int] = []
+        if tail.estimate_size(self._searcher.reader()) < len(head_docs):
+            # Fewer documents carry the word being typed than the finished words: walk those instead,
+            # checking each against the finished words' matches (both are in rank order).
+            head_set = set(head_docs)
+            while matcher.is_active():
+                docnum = matcher.id()
+                if docnum in head_set and docnum not in exclude:
+                    found.append(docnum)
+                    if len(found) >= want:
+                        break
+                matcher.next()
+            return found
         for docnum in head_docs:
             if not matcher.is_active():
                 break
