@@ -23,8 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from db.build import INDEX_DIR, current_dir
-from db.engine import DATABASE_FILE
+from db.layout import DATABASE_FILE, INDEX_DIR, current_dir
 from db.paths import default_data_dir
 from db.search_index import SearchIndex, build_search_index
 from db.text import words

@@ -15,8 +15,9 @@ from typing import Any
 from sqlalchemy import Engine, insert
 
 from db import models
-from db.engine import DATABASE_FILE, open_for_writing
+from db.engine import open_for_writing
 from db.lay_terms import default_lay_terms_path
+from db.layout import BUILD_INFO_FILE, CURRENT, DATA_FORMAT, DATABASE_FILE, INDEX_DIR
 from db.models import CPT, HCPCS, ICD10CM, ICD10PCS
 from db.paths import articles_dir, source_files_dir
 from db.releases import ReleaseInfo, hcpcs_release, icd10_release
@@ -33,12 +34,6 @@ from db.sources.icd10pcs_tables import (
     parse_definitions,
     parse_tables,
 )
-
-CURRENT = "current"
-INDEX_DIR = "index"
-BUILD_INFO_FILE = "build.json"
-#: Bumped whenever the database or index layout changes, so older built data is rebuilt, not misread.
-DATA_FORMAT = 1
 
 Progress = Callable[[str], None]
 
@@ -562,12 +557,6 @@ def _recover_interrupted_swap(data_dir: Path) -> None:
         old.rename(current)
     elif current.exists() and old.exists():
         shutil.rmtree(old, ignore_errors=True)
-
-
-def current_dir(data_dir: Path) -> Path:
-    """The folder holding the built database and index in use (or the one a crash left mid-swap)."""
-    current, old = data_dir / CURRENT, data_dir / f"{CURRENT}.old"
-    return old if not current.exists() and old.exists() else current
 
 
 def read_hcpcs(path: Path) -> list[hcpcs.HcpcsRecord]:

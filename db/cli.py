@@ -10,8 +10,9 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from db.build import INDEX_DIR, BuildSources, build, current_dir
-from db.engine import DATABASE_FILE, open_read_only, session_scope
+from db.build import BuildSources, build
+from db.engine import open_read_only, session_scope
+from db.layout import DATABASE_FILE, INDEX_DIR, current_dir
 from db.paths import DATA_DIR_ENV, default_data_dir
 from db.queries import (
     CodeDetail,

@@ -6,8 +6,7 @@ import json
 import sqlite3
 from pathlib import Path
 
-from db.build import BUILD_INFO_FILE, DATA_FORMAT, INDEX_DIR, current_dir
-from db.engine import DATABASE_FILE
+from db.layout import BUILD_INFO_FILE, DATA_FORMAT, DATABASE_FILE, INDEX_DIR, current_dir
 from db.search_index import INDEX_FORMAT
 
 

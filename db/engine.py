@@ -11,8 +11,6 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import NullPool
 
-DATABASE_FILE = "codebook.sqlite"
-
 
 def open_read_only(database: Path) -> Engine:
     """The built database, read-only and immutable: works from a read-only install folder, never writes."""

@@ -34,8 +34,9 @@ from whoosh.filedb.filestore import FileStorage
 from whoosh.formats import Existence
 from whoosh.query import And, Or, Query, Term
 
-from db.engine import DATABASE_FILE, open_read_only, session_scope
+from db.engine import open_read_only, session_scope
 from db.lay_terms import LayTerm, default_lay_terms_path, read_lay_terms
+from db.layout import DATABASE_FILE
 from db.models import HCPCS, ICD10CM, ICD10PCS, ArticleLink, ArticleRow, Code, IndexTerm, Note
 from db.query_text import LayTermMatcher, QueryPlan, WordGroup, parse_query
 from db.sources.errors import SourceFormatError

@@ -14,7 +14,6 @@ from PySide6.QtCore import QObject, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QIcon, QPalette
 from PySide6.QtWidgets import QApplication, QMessageBox, QProgressDialog, QStyleFactory
 
-from db.build import BuildCancelled, build
 from db.data_check import data_problem
 from db.paths import DATA_DIR_ENV, default_data_dir, is_frozen, rebuilt_data_dir, resources_dir, user_dir
 from db.sources.errors import SourceFormatError
@@ -83,6 +82,9 @@ class _BuildRelay(QObject):
 
 def build_with_progress(target: Path, reason: str, parent: object = None) -> bool:
     """Build the data with a progress window and a Cancel button; False when cancelled or failed."""
+    # Imported here: the build code (parsers, openpyxl, YAML) costs half a second that a normal start skips.
+    from db.build import BuildCancelled, build
+
     dialog = QProgressDialog(f"{reason}\n\nBuilding the code database and search index…", "Cancel", 0, 0)
     dialog.setWindowTitle("Codebook: preparing data")
     dialog.setWindowModality(Qt.WindowModality.ApplicationModal)

@@ -10,8 +10,8 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
-from db.build import INDEX_DIR, current_dir
-from db.engine import DATABASE_FILE, open_read_only, session_scope
+from db.engine import open_read_only, session_scope
+from db.layout import DATABASE_FILE, INDEX_DIR, current_dir
 from db.queries import CodeDetail, ReleaseView, code_detail, find_code, releases
 from db.search_index import SearchIndex, SearchResults
 

@@ -9,9 +9,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from db.build import DATABASE_FILE, BuildCancelled, build, current_dir
+from db.build import BuildCancelled, build
 from db.cli import main
 from db.engine import open_read_only, session_scope
+from db.layout import DATABASE_FILE, current_dir
 from db.models import Code, HcpcsAttributes, IndexTerm, Note
 from db.queries import counts_by_system, releases
 

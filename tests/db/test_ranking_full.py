@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from db.build import INDEX_DIR, current_dir
+from db.layout import INDEX_DIR, current_dir
 from db.search_index import SearchIndex
 
 pytestmark = pytest.mark.full_data

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from db.build import INDEX_DIR, current_dir
 from db.cli import main
+from db.layout import INDEX_DIR, current_dir
 from db.search_index import SearchIndex
 
 

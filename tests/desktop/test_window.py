@@ -162,7 +162,7 @@ def test_status_bar_and_banner_say_when_releases_are_superseded(make_window):
 
 
 def test_results_model_passes_qtmodeltester(qtmodeltester, small_data):
-    from db.build import INDEX_DIR, current_dir
+    from db.layout import INDEX_DIR, current_dir
     from db.search_index import SearchIndex
     from desktop.results_model import ResultsModel
 
