@@ -68,7 +68,7 @@ def result_row_html(hit: SearchHit, muted: str = "#666") -> str:
     status = "" if hit.billable or hit.kind == "modifier" else ' <span style="color:#b35c00">[header]</span>'
     corrected = ' <span style="color:#b00020">[corrected]</span>' if hit.matched == "correction" else ""
     why = why_text(hit)
-    if hit.matched in ("inclusion term", "index term"):
+    if hit.matched in ("inclusion term", "index term", "article"):
         why = f"{hit.matched}: {highlight(hit.matched_text, hit.spans)}"
     else:
         why = esc(why)

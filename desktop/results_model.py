@@ -26,6 +26,8 @@ def why_text(hit: SearchHit) -> str:
         return f"synonym: {hit.via}" if hit.via else "synonym"
     if hit.matched in ("inclusion term", "index term"):
         return f"{hit.matched}: {hit.matched_text}"
+    if hit.matched == "article":
+        return f"article: {hit.matched_text.split(';')[0]}"
     if hit.matched in ("favorite", "recent"):
         return hit.matched
     return "title"

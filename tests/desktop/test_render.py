@@ -64,3 +64,21 @@ def test_differing_words_for_look_alike_codes():
     assert render.differing_words(
         "Fracture of unspecified part of neck of left femur", "Fracture of unspecified part of neck of right femur"
     ) == {"left"}
+
+
+def test_article_matches_say_so():
+    from desktop.results_model import why_text
+
+    hit = SearchHit(
+        "icd10pcs",
+        "0FT44ZZ",
+        "0FT44ZZ",
+        "Resection of Gallbladder, Percutaneous Endoscopic Approach",
+        True,
+        "code",
+        "article",
+        "Gallbladder removal by keyhole surgery; lap chole",
+        ((0, 11),),
+    )
+    assert why_text(hit) == "article: Gallbladder removal by keyhole surgery"
+    assert "article: <b>Gallbladder</b> removal" in render.result_row_html(hit)
