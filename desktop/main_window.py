@@ -201,7 +201,8 @@ class MainWindow(QMainWindow):
         parts = []
         results = self.last_results
         if results is not None:
-            parts.append(f"{len(results.hits)} results in {results.elapsed_ms:.0f} ms")
+            count = len(results.hits)
+            parts.append(f"{count} result{'' if count == 1 else 's'} in {results.elapsed_ms:.0f} ms")
             if results.corrected_query:
                 parts.append(f"no exact match: showing results for “{results.corrected_query}”")
         filters = [SYSTEM_BADGES[self.system_filter]] if self.system_filter else ["all code sets"]
