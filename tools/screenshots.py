@@ -14,7 +14,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import QEventLoop, QSettings, Qt, QTimer
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
@@ -32,14 +32,14 @@ SHOTS = (
 
 
 def wait_for(app: QApplication, signal, action) -> None:  # type: ignore[no-untyped-def]
-    done: list[object] = []
-    signal.connect(done.append)
+    """Run `action`, then the event loop until `signal` fires (QEventLoop.exec lets the worker thread run;
+    a QTest.qWait polling loop would keep Python's GIL and slow the search being pictured)."""
+    loop = QEventLoop()
+    signal.connect(loop.quit)
+    QTimer.singleShot(10000, loop.quit)
     action()
-    for _ in range(500):
-        if done:
-            break
-        QTest.qWait(10)
-    signal.disconnect(done.append)
+    loop.exec()
+    signal.disconnect(loop.quit)
     app.processEvents()
 
 
