@@ -539,10 +539,27 @@ class SearchIndex:
             terms = self.completions(word, MAX_OTHER_WORD_EXPANSION)
         else:
             terms = []
+        if (not is_prefix or len(word) >= 5) and self._plural_stem(word):
+            # "folding walker with wheels" means "Walker, folding, wheeled": a finished word ending in s
+            # also matches words that begin with its stem.
+            terms = list(dict.fromkeys([*terms, *self.completions(word[:-1], MAX_OTHER_WORD_EXPANSION)]))
         if not terms:
             return None
         queries = [Term(field, term) for field in fields for term in terms]
         return queries[0] if len(queries) == 1 else Or(queries)
+
+    def _plural_stem(self, word: str) -> bool:
+        """True for an indexed word ending in s (not ss) whose stem begins other words ("wheels" -> "wheeled").
+
+        Only words the titles use: an unknown word is more likely a typo ("diabetis") and goes to correction.
+        """
+        return (
+            len(word) >= 4
+            and word.endswith("s")
+            and not word.endswith("ss")
+            and word in self._frequency
+            and bool(self.completions(word[:-1], 1))
+        )
 
     def _words_query(self, group_words: Sequence[str], prefix_last: bool, fields: tuple[str, ...]) -> Query | None:
         parts = []
@@ -796,14 +813,16 @@ class SearchIndex:
             # prefix (no completion list to truncate), and the titles stay cached while the coder types.
             self._prefetch(head_docs)
             by_title: list[int] = []
+            final = last.words[-1]
+            plural = self._plural_stem(final) and (len(final) >= 5 or not last.ends_with_prefix)
             for docnum in head_docs:
                 if docnum in exclude:
                     continue
                 title_words = self._title_words(docnum)
+                stem_matches = plural and _matches_all(title_words, [final[:-1]])
                 if _matches_all(title_words, last.words[:-1]) and (
-                    _matches_all(title_words, last.words[-1:])
-                    if last.ends_with_prefix
-                    else last.words[-1] in title_words
+                    (_matches_all(title_words, [final]) if last.ends_with_prefix else final in title_words)
+                    or stem_matches
                 ):
                     by_title.append(docnum)
                     if len(by_title) >= want:
