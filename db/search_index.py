@@ -952,10 +952,21 @@ class SearchIndex:
         return bool(self.completions(word, 1)) if is_prefix else word in self._frequency
 
     def _correct(self, word: str, is_prefix: bool) -> str | None:
-        """The closest indexed word (or word beginning, for the word being typed), the more frequent on ties."""
+        """The closest indexed word (or word beginning, for the word being typed), the more frequent on ties.
+
+        Candidates sharing the typed first letter are tried first: misspellings keep it far more often than
+        not, and it makes the comparison some twenty times cheaper on every keystroke of a misspelled word.
+        Only when none is close enough are all words compared ("recertification" -> "certification").
+        """
+        return self._closest(word, is_prefix, word[0]) or self._closest(word, is_prefix, "")
+
+    def _closest(self, word: str, is_prefix: bool, first_letter: str) -> str | None:
         max_distance = 1 if len(word) <= 5 else 2
         whole = extractOne(
-            word, self._words_by_frequency(), scorer=DamerauLevenshtein.distance, score_cutoff=max_distance
+            word,
+            self._same_first_letter(self._words_by_frequency(), first_letter, "words"),
+            scorer=DamerauLevenshtein.distance,
+            score_cutoff=max_distance,
         )
         if not is_prefix:
             return None if whole is None else str(whole[0])
@@ -963,12 +974,21 @@ class SearchIndex:
         # a whole word wins ties, and among prefixes of the same distance the more frequent one.
         best: tuple[str, float] | None = (str(whole[0]), float(whole[1])) if whole is not None else None
         for length in (len(word), len(word) + 1):
-            found = extractOne(
-                word, self._prefixes_of_length(length), scorer=DamerauLevenshtein.distance, score_cutoff=max_distance
-            )
+            choices = self._same_first_letter(self._prefixes_of_length(length), first_letter, f"prefixes{length}")
+            found = extractOne(word, choices, scorer=DamerauLevenshtein.distance, score_cutoff=max_distance)
             if found is not None and (best is None or found[1] < best[1]):
                 best = (str(found[0]), float(found[1]))
         return None if best is None else best[0]
+
+    def _same_first_letter(self, choices: list[str], letter: str, name: str) -> list[str]:
+        if not letter:
+            return choices
+        key = (f"\0{name}:{letter}", 0)
+        cached = self._completion_cache.get(key)
+        if cached is None:
+            cached = [choice for choice in choices if choice.startswith(letter)]
+            self._completion_cache[key] = cached
+        return cached
 
     def _words_by_frequency(self) -> list[str]:
         cached = self._completion_cache.get(("\0by-frequency", 0))
