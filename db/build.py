@@ -430,10 +430,6 @@ def _load_articles(tables: _Tables, folder: Path, report: BuildReport, strict_li
     report.counts["article_links"] = len(tables.article_links.rows)
 
 
-def _index_release(system: str, content: str, path: Path, label: str) -> ReleaseInfo:
-    return icd10_release(system, content, path, "", label)
-
-
 def _write_database(database: Path, tables: _Tables, report: BuildReport) -> None:
     engine: Engine = open_for_writing(database)
     models.Base.metadata.create_all(engine)
@@ -533,7 +529,7 @@ def build_database(
             continue
         progress(f"Reading {label} {path.name}")
         entries = reader(path)
-        release_id = tables.add_release(_index_release(system, "index", path, label), [path])
+        release_id = tables.add_release(icd10_release(system, "index", path, "", label), [path])
         _load_index_entries(tables, system, entries, release_id, report)
     step("index terms", started)
 

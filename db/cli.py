@@ -100,28 +100,27 @@ def command_info(args: argparse.Namespace) -> int:
     database = _database(args)
     engine = open_read_only(database)
     with session_scope(engine) as session:
-        info = {
-            "data_dir": str(_data_dir(args)),
-            "releases": [release.to_json() for release in releases(session)],
-            "counts": counts_by_system(session),
-            "build": build_facts(session),
-        }
+        release_views = releases(session)
+        counts = counts_by_system(session)
+        facts = build_facts(session)
     engine.dispose()
     if args.json:
+        info = {
+            "data_dir": str(_data_dir(args)),
+            "releases": [release.to_json() for release in release_views],
+            "counts": counts,
+            "build": facts,
+        }
         print(json.dumps(info, indent=2, sort_keys=True))
         return 0
-    print(f"Data: {info['data_dir']}")
-    for release in info["releases"]:
-        assert isinstance(release, dict)
-        print(f"  {release['name']}: dates of service {release['valid_from'] or '-'} to {release['valid_to'] or '-'}")
-    for system, counts in sorted(counts_by_system_items(info["counts"])):
-        print(f"  {system}: " + ", ".join(f"{key} {value:,}" for key, value in sorted(counts.items())))
+    print(f"Data: {_data_dir(args)}")
+    for release in release_views:
+        start = release.valid_from.isoformat() if release.valid_from else "-"
+        end = release.valid_to.isoformat() if release.valid_to else "-"
+        print(f"  {release.name}: dates of service {start} to {end}")
+    for system, system_counts in sorted(counts.items()):
+        print(f"  {system}: " + ", ".join(f"{key} {value:,}" for key, value in sorted(system_counts.items())))
     return 0
-
-
-def counts_by_system_items(counts: object) -> list[tuple[str, dict[str, int]]]:
-    assert isinstance(counts, dict)
-    return list(counts.items())
 
 
 def command_export(args: argparse.Namespace) -> int:
@@ -279,7 +278,9 @@ def command_show(args: argparse.Namespace) -> int:
 def render_detail_text(detail: CodeDetail) -> str:
     lines = [f"{detail.ref.display}  {detail.ref.title}", f"  {system_label(detail.ref.system)}, {detail.status}"]
     release = detail.release
-    lines.append(f"  release: {release.name}, dates of service {release.valid_from} to {release.valid_to}")
+    start = release.valid_from.isoformat() if release.valid_from else "-"
+    end = release.valid_to.isoformat() if release.valid_to else "-"
+    lines.append(f"  release: {release.name}, dates of service {start} to {end}")
     if detail.path:
         lines.append("  path: " + " > ".join(f"{p.display} {p.title}" for p in detail.path))
     if detail.children:

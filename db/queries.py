@@ -73,13 +73,19 @@ class ExportRow:
     release: str
 
 
-def releases(session: Session) -> list[ReleaseView]:
+def releases(session: Session, release_id: int | None = None) -> list[ReleaseView]:
+    """Every loaded release (or the one with `release_id`), with its source files."""
+    source_query = select(ReleaseSource).order_by(ReleaseSource.id)
+    release_query = select(Release).order_by(Release.id)
+    if release_id is not None:
+        source_query = source_query.where(ReleaseSource.release_id == release_id)
+        release_query = release_query.where(Release.id == release_id)
     sources: dict[int, list[SourceFile]] = {}
-    for row in session.scalars(select(ReleaseSource).order_by(ReleaseSource.id)):
+    for row in session.scalars(source_query):
         sources.setdefault(row.release_id, []).append(SourceFile(row.file_name, row.sha256, row.size_bytes))
     return [
         ReleaseView(r.system, r.content, r.name, r.valid_from, r.valid_to, tuple(sources.get(r.id, [])))
-        for r in session.scalars(select(Release).order_by(Release.id))
+        for r in session.scalars(release_query)
     ]
 
 
@@ -441,7 +447,7 @@ def code_detail(session: Session, system: str, code_text: str) -> CodeDetail | N
     index_terms = session.execute(
         select(IndexTerm.source, IndexTerm.term).where(IndexTerm.code_id.in_(index_ids)).order_by(IndexTerm.id)
     ).all()
-    release = next(r for r in releases(session) if (r.system, r.content) == (code.system, _content_of(session, code)))
+    release = releases(session, code.release_id)[0]
     return CodeDetail(
         ref=_ref(code),
         status=_status(code, bool(sevenths) and not code.billable),
@@ -479,8 +485,3 @@ def articles_for(session: Session, system: str, code: str) -> tuple[ArticleView,
         )
         for row in rows
     )
-
-
-def _content_of(session: Session, code: Code) -> str:
-    release = session.get(Release, code.release_id)
-    return release.content if release else ""

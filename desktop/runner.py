@@ -6,7 +6,6 @@ import argparse
 import logging
 import sys
 import threading
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -197,5 +196,4 @@ def run(args: argparse.Namespace, log_file: Path | None, process_age_ms: Callabl
     code = app.exec()
     service.close()
     user_data.close()
-    time.sleep(0)
     return code

@@ -6,7 +6,6 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
@@ -62,9 +61,6 @@ class CodeService(QObject):
         self._pool.waitForDone(5000)
         self._index.close()
         self._engine.dispose()
-
-    def wait(self, msecs: int = 5000) -> bool:
-        return bool(self._pool.waitForDone(msecs))
 
     # -- search ---------------------------------------------------------------------------------------------
 
@@ -134,8 +130,3 @@ class CodeService(QObject):
                     found.append(lay.term)
                     break
         return tuple(found)
-
-    def run_now(self, work: Callable[[], Any]) -> Any:
-        """For tests and the self-test: run on the caller's thread once the worker is idle."""
-        self._pool.waitForDone(5000)
-        return work()
