@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import argparse
 import csv
+import datetime as dt
 import json
 import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from db.build import BuildSources, build
+from db.build import BuildSources, CmFiles, HcpcsFiles, PcsFiles, build
+from db.cli_common import EXIT_BAD_INPUT, EXIT_NO_DATA, SYSTEM_CHOICES, CliError, add_data_option, data_dir, database
+from db.cli_releases import DateError, add_date_option, command_diff, command_history, parse_day
 from db.engine import open_read_only, session_scope
-from db.layout import DATABASE_FILE, INDEX_DIR, current_dir
-from db.paths import DATA_DIR_ENV, default_data_dir
+from db.in_force import in_force, in_force_all, valid_codes
+from db.layout import INDEX_DIR
 from db.queries import (
     CodeDetail,
     build_facts,
@@ -27,69 +30,39 @@ from db.queries import (
 from db.search_index import SearchIndex
 from db.sources.errors import SourceFormatError
 
-EXIT_BAD_INPUT = 2
-EXIT_NO_DATA = 3
-SYSTEM_CHOICES = ("icd10cm", "icd10pcs", "hcpcs", "cpt")
-
-
-class CliError(Exception):
-    def __init__(self, message: str, exit_code: int = 1) -> None:
-        super().__init__(message)
-        self.exit_code = exit_code
-
-
-def _data_dir(args: argparse.Namespace) -> Path:
-    return Path(args.data).expanduser().resolve() if args.data else default_data_dir()
-
-
-def _database(args: argparse.Namespace) -> Path:
-    database = current_dir(_data_dir(args)) / DATABASE_FILE
-    if not database.is_file():
-        raise CliError(
-            f"no built data in {_data_dir(args)}: run `codebook-cli build` first "
-            f"(or pass --data DIR / set {DATA_DIR_ENV})",
-            EXIT_NO_DATA,
-        )
-    return database
-
-
-def _add_data_option(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--data",
-        metavar="DIR",
-        help=f"folder where built data is read and written (default: ${DATA_DIR_ENV}, else {default_data_dir()})",
-    )
-
 
 def command_build(args: argparse.Namespace) -> int:
     sources = BuildSources.bundled()
-    overrides = {
-        "icd10cm_tabular": args.icd10cm_tabular,
-        "icd10cm_index": args.icd10cm_index,
-        "icd10cm_eindex": args.icd10cm_eindex,
-        "icd10cm_neoplasm": args.icd10cm_neoplasm,
-        "icd10cm_drug": args.icd10cm_drug,
-        "icd10pcs_tables": args.icd10pcs_tables,
-        "icd10pcs_definitions": args.icd10pcs_definitions,
-        "icd10pcs_index": args.icd10pcs_index,
-        "hcpcs": args.hcpcs,
-        "hcpcs_noc": args.hcpcs_noc,
-    }
-    for name, value in overrides.items():
-        if value is not None:
-            setattr(sources, name, Path(value).expanduser().resolve())
+
+    def given(value: str | None) -> Path | None:
+        return Path(value).expanduser().resolve() if value is not None else None
+
+    # A code-set file given here replaces the bundled releases of that code set (`import` adds releases).
+    if args.icd10cm_tabular is not None:
+        sources.icd10cm = [CmFiles(Path(args.icd10cm_tabular).expanduser().resolve(), origin="given")]
+    if args.icd10pcs_tables is not None or args.icd10pcs_definitions is not None:
+        bundled_pcs = sources.icd10pcs[-1]
+        tables = given(args.icd10pcs_tables) or bundled_pcs.tables
+        definitions = given(args.icd10pcs_definitions) or bundled_pcs.definitions
+        sources.icd10pcs = [PcsFiles(tables, definitions, origin="given")]
+    if args.hcpcs is not None:
+        # The bundled NOC list belongs to the bundled release; a user's file brings its own.
+        sources.hcpcs = [HcpcsFiles(Path(args.hcpcs).expanduser().resolve(), given(args.hcpcs_noc), origin="given")]
+    elif args.hcpcs_noc is not None:
+        sources.hcpcs = [HcpcsFiles(sources.hcpcs[-1].codes, given(args.hcpcs_noc))]
+    for name in ("icd10cm_index", "icd10cm_eindex", "icd10cm_neoplasm", "icd10cm_drug", "icd10pcs_index"):
+        index_file = given(getattr(args, name))
+        if index_file is not None:
+            setattr(sources, name, index_file)
     code_set_files = (args.icd10cm_tabular, args.icd10pcs_tables, args.hcpcs)
     if any(value is not None for value in code_set_files):
         # Another release may have deleted codes that the curated lay terms or articles name: leave those
         # links out (the build counts them) rather than refuse to load the user's official files.
         sources.strict_links = False
-    if args.hcpcs is not None and args.hcpcs_noc is None:
-        # The bundled NOC list belongs to the bundled release; a user's file brings its own.
-        sources.hcpcs_noc = None
-    data_dir = _data_dir(args)
+    target = data_dir(args)
     started = time.perf_counter()
-    print(f"Building Codebook data into {data_dir}", flush=True)
-    report = build(data_dir, sources, progress=lambda line: print(line, flush=True), with_index=not args.no_index)
+    print(f"Building Codebook data into {target}", flush=True)
+    report = build(target, sources, progress=lambda line: print(line, flush=True), with_index=not args.no_index)
     print(f"Done in {time.perf_counter() - started:.1f} s")
     for key, value in sorted(report.counts.items()):
         print(f"  {key}: {value:,}")
@@ -97,8 +70,7 @@ def command_build(args: argparse.Namespace) -> int:
 
 
 def command_info(args: argparse.Namespace) -> int:
-    database = _database(args)
-    engine = open_read_only(database)
+    engine = open_read_only(database(args))
     with session_scope(engine) as session:
         release_views = releases(session)
         counts = counts_by_system(session)
@@ -106,14 +78,14 @@ def command_info(args: argparse.Namespace) -> int:
     engine.dispose()
     if args.json:
         info = {
-            "data_dir": str(_data_dir(args)),
+            "data_dir": str(data_dir(args)),
             "releases": [release.to_json() for release in release_views],
             "counts": counts,
             "build": facts,
         }
         print(json.dumps(info, indent=2, sort_keys=True))
         return 0
-    print(f"Data: {_data_dir(args)}")
+    print(f"Data: {data_dir(args)}")
     for release in release_views:
         start = release.valid_from.isoformat() if release.valid_from else "-"
         end = release.valid_to.isoformat() if release.valid_to else "-"
@@ -124,11 +96,15 @@ def command_info(args: argparse.Namespace) -> int:
 
 
 def command_export(args: argparse.Namespace) -> int:
-    database = _database(args)
-    engine = open_read_only(database)
+    engine = open_read_only(database(args))
     out = sys.stdout
     with session_scope(engine) as session:
-        rows = export_rows(session, args.system, args.billable)
+        answer = in_force(session, args.system, parse_day(args.date))
+        if answer is None:
+            raise CliError(f"no {system_label(args.system)} release is loaded", 1)
+        if answer.notice():
+            print(f"codebook-cli: {answer.notice()}", file=sys.stderr)
+        rows = export_rows(session, answer, args.billable)
         if args.format == "jsonl":
             for row in rows:
                 record = {
@@ -165,9 +141,8 @@ def command_export(args: argparse.Namespace) -> int:
 
 
 def _open_index(args: argparse.Namespace) -> SearchIndex:
-    database = _database(args)
     try:
-        return SearchIndex.open(database.parent / INDEX_DIR)
+        return SearchIndex.open(database(args).parent / INDEX_DIR)
     except FileNotFoundError as error:
         raise CliError(f"{error}: run `codebook-cli build` to rebuild it", EXIT_NO_DATA) from error
 
@@ -183,7 +158,9 @@ def command_search(args: argparse.Namespace) -> int:
     try:
         if args.batch is not None:
             return _search_batch(index, Path(args.batch), args)
+        day = parse_day(args.date)
         results = index.search(args.query, _systems(args.system), args.billable, args.limit)
+        valid = _valid_on_date(args, day, [(hit.system, hit.code) for hit in results.hits])
         if args.json:
             print(
                 json.dumps(
@@ -191,7 +168,10 @@ def command_search(args: argparse.Namespace) -> int:
                         "query": args.query,
                         "elapsed_ms": round(results.elapsed_ms, 3),
                         "corrected_query": results.corrected_query,
-                        "results": [hit.to_json() for hit in results.hits],
+                        "date": day.isoformat(),
+                        "results": [
+                            {**hit.to_json(), "valid_on_date": (hit.system, hit.code) in valid} for hit in results.hits
+                        ],
                     },
                     ensure_ascii=False,
                 )
@@ -202,11 +182,21 @@ def command_search(args: argparse.Namespace) -> int:
         for hit in results.hits:
             mark = "billable" if hit.billable else ("modifier" if hit.kind == "modifier" else "header")
             why = hit.matched + (f": {hit.via}" if hit.via else "")
-            print(f"{hit.display:10} {hit.system:9} {mark:8}  {hit.title}  [{why}]")
+            flag = "" if (hit.system, hit.code) in valid else f"  (not valid on {day.isoformat()})"
+            print(f"{hit.display:10} {hit.system:9} {mark:8}  {hit.title}  [{why}]{flag}")
         print(f"{len(results.hits)} results in {results.elapsed_ms:.1f} ms")
         return 0
     finally:
         index.close()
+
+
+def _valid_on_date(args: argparse.Namespace, day: dt.date, pairs: list[tuple[str, str]]) -> set[tuple[str, str]]:
+    engine = open_read_only(database(args))
+    try:
+        with session_scope(engine) as session:
+            return valid_codes(session, in_force_all(session, day), pairs)
+    finally:
+        engine.dispose()
 
 
 def _search_batch(index: SearchIndex, batch: Path, args: argparse.Namespace) -> int:
@@ -231,8 +221,10 @@ def _search_batch(index: SearchIndex, batch: Path, args: argparse.Namespace) -> 
         if system is not None and system not in SYSTEM_CHOICES:
             raise CliError(f"{batch}, line {number}: unknown system {system!r}", EXIT_BAD_INPUT)
         requests.append((request.get("id"), query, system))
+    day = parse_day(args.date)
     for request_id, query, system in requests:
         results = index.search(query, _systems(system), args.billable, args.limit)
+        valid = _valid_on_date(args, day, [(hit.system, hit.code) for hit in results.hits])
         record = {
             "id": request_id,
             "elapsed_ms": round(results.elapsed_ms, 3),
@@ -245,6 +237,7 @@ def _search_batch(index: SearchIndex, batch: Path, args: argparse.Namespace) -> 
                     "title": h.title,
                     "billable": h.billable,
                     "matched": h.matched,
+                    "valid_on_date": (h.system, h.code) in valid,
                 }
                 for h in results.hits
             ],
@@ -254,14 +247,13 @@ def _search_batch(index: SearchIndex, batch: Path, args: argparse.Namespace) -> 
 
 
 def command_show(args: argparse.Namespace) -> int:
-    database = _database(args)
-    engine = open_read_only(database)
+    engine = open_read_only(database(args))
     try:
         with session_scope(engine) as session:
             matches = find_code(session, args.code, args.system)
             if not matches:
                 raise CliError(f"no code {args.code!r}" + (f" in {args.system}" if args.system else ""), 1)
-            detail = code_detail(session, matches[0].system, matches[0].code)
+            detail = code_detail(session, matches[0].system, matches[0].code, parse_day(args.date))
             assert detail is not None
     finally:
         engine.dispose()
@@ -281,6 +273,9 @@ def render_detail_text(detail: CodeDetail) -> str:
     start = release.valid_from.isoformat() if release.valid_from else "-"
     end = release.valid_to.isoformat() if release.valid_to else "-"
     lines.append(f"  release: {release.name}, dates of service {start} to {end}")
+    lines.append(f"  {detail.validity}" + (f"; {detail.history_line}" if detail.history_line else ""))
+    if detail.notice:
+        lines.append(f"  NOTE: {detail.notice}")
     if detail.path:
         lines.append("  path: " + " > ".join(f"{p.display} {p.title}" for p in detail.path))
     if detail.children:
@@ -317,7 +312,7 @@ def make_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
 
     build_parser = commands.add_parser("build", help="build the database and search index from official files")
-    _add_data_option(build_parser)
+    add_data_option(build_parser)
     for option, what in (
         ("--icd10cm-tabular", "ICD-10-CM tabular XML (icd10cm-tabular-*.xml, plain or zipped)"),
         ("--icd10cm-index", "ICD-10-CM alphabetic index XML (icd10cm_index_YYYY.xml)"),
@@ -335,32 +330,50 @@ def make_parser() -> argparse.ArgumentParser:
     build_parser.set_defaults(handler=command_build)
 
     info_parser = commands.add_parser("info", help="loaded releases and counts")
-    _add_data_option(info_parser)
+    add_data_option(info_parser)
     info_parser.add_argument("--json", action="store_true")
     info_parser.set_defaults(handler=command_info)
 
     export_parser = commands.add_parser("export", help="every code of a code set as CSV or JSON lines")
-    _add_data_option(export_parser)
+    add_data_option(export_parser)
     export_parser.add_argument("--system", required=True, choices=("icd10cm", "icd10pcs", "hcpcs"))
     export_parser.add_argument("--billable", action="store_true", help="billable codes only")
     export_parser.add_argument("--format", choices=("csv", "jsonl"), default="csv")
+    add_date_option(export_parser)
     export_parser.set_defaults(handler=command_export)
     search_parser = commands.add_parser("search", help="search codes the way the app does")
-    _add_data_option(search_parser)
+    add_data_option(search_parser)
     search_parser.add_argument("query", nargs="?", metavar="QUERY")
     search_parser.add_argument("--system", choices=SYSTEM_CHOICES)
     search_parser.add_argument("--billable", action="store_true", help="billable codes only")
     search_parser.add_argument("--limit", type=int, default=20)
     search_parser.add_argument("--json", action="store_true")
+    add_date_option(search_parser)
     search_parser.add_argument("--batch", metavar="FILE", help='JSON lines {"id": ..., "query": ..., "system": ...}')
     search_parser.set_defaults(handler=command_search)
 
     show_parser = commands.add_parser("show", help="everything about one code")
-    _add_data_option(show_parser)
+    add_data_option(show_parser)
     show_parser.add_argument("code", metavar="CODE")
     show_parser.add_argument("--system", choices=SYSTEM_CHOICES)
     show_parser.add_argument("--json", action="store_true")
+    add_date_option(show_parser)
     show_parser.set_defaults(handler=command_show)
+
+    history_parser = commands.add_parser("history", help="a code in every loaded release: added, reworded, deleted")
+    add_data_option(history_parser)
+    history_parser.add_argument("code", metavar="CODE")
+    history_parser.add_argument("--system", choices=SYSTEM_CHOICES)
+    history_parser.add_argument("--json", action="store_true")
+    history_parser.set_defaults(handler=command_history)
+
+    diff_parser = commands.add_parser("diff", help="every code that differs between the releases in force on two dates")
+    add_data_option(diff_parser)
+    diff_parser.add_argument("--system", required=True, choices=("icd10cm", "icd10pcs", "hcpcs"))
+    diff_parser.add_argument("--from", dest="from_date", required=True, metavar="YYYY-MM-DD")
+    diff_parser.add_argument("--to", dest="to_date", required=True, metavar="YYYY-MM-DD")
+    diff_parser.add_argument("--format", choices=("csv", "jsonl"), default="csv")
+    diff_parser.set_defaults(handler=command_diff)
     return parser
 
 
@@ -376,6 +389,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CliError as error:
         print(f"codebook-cli: {error}", file=sys.stderr)
         return error.exit_code
+    except DateError as error:
+        print(f"codebook-cli: {error}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     except BrokenPipeError:
         return 0
 

@@ -1,4 +1,12 @@
-"""SQLAlchemy 2 typed models of the bundled code database: releases, codes, notes, PCS axes, index terms."""
+"""SQLAlchemy 2 typed models of the code database: releases side by side, code versions, notes, PCS axes, index terms.
+
+Several releases of a code set live in one database, the way OHDSI Athena keeps vocabularies: a `Code` row is
+one *version* of a code, valid from the release numbered `first_seq` to the one numbered `last_seq` (releases of
+a code set are numbered 1, 2, ... by their start date). A code unchanged from one release to the next keeps its
+row (only `last_seq` grows), so the database grows by what changed, not by the size of each release. Notes,
+7th characters and HCPCS attributes hang on the version they belong to. "Which version was in force on date D"
+is the release covering D (a small table) and then an indexed lookup on (system, code) and the seq range.
+"""
 
 from __future__ import annotations
 
@@ -31,7 +39,12 @@ class Release(Base):
     content: Mapped[str] = mapped_column(String(32))
     name: Mapped[str] = mapped_column(String(120))
     valid_from: Mapped[dt.date | None] = mapped_column(Date)
+    #: The end of its fiscal year (or quarter), or the day before a newer release of the code set starts.
     valid_to: Mapped[dt.date | None] = mapped_column(Date)
+    #: For the releases of a code set (tabular, tables, codes): 1, 2, ... in order of start date; 0 otherwise.
+    seq: Mapped[int] = mapped_column(Integer, default=0)
+    #: Where the files came from: "bundled" with the app, or "imported" by the user.
+    origin: Mapped[str] = mapped_column(String(16), default="bundled")
 
 
 class ReleaseSource(Base):
@@ -47,12 +60,16 @@ class ReleaseSource(Base):
 
 
 class Code(Base):
-    """Every node a coder can look up: chapters, sections, headers, billable codes, modifiers."""
+    """One version of a node a coder can look up (chapter, section, header, billable code, modifier).
+
+    Hierarchy is by code, not by row: the parent of a version is whichever version of `parent_code` is in
+    force in the same release, so a reworded parent does not force a new version of every child.
+    """
 
     __tablename__ = "codes"
     __table_args__ = (
-        UniqueConstraint("system", "code", name="uq_codes_system_code"),
-        Index("ix_codes_parent", "parent_id"),
+        UniqueConstraint("system", "code", "first_seq", name="uq_codes_version"),
+        Index("ix_codes_parent", "system", "parent_code"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -66,13 +83,17 @@ class Code(Base):
     kind: Mapped[str] = mapped_column(String(16))
     title: Mapped[str] = mapped_column(Text)
     billable: Mapped[bool] = mapped_column(Boolean)
-    parent_id: Mapped[int | None] = mapped_column(ForeignKey("codes.id"))
-    chapter_id: Mapped[int | None] = mapped_column(ForeignKey("codes.id"))
-    section_id: Mapped[int | None] = mapped_column(ForeignKey("codes.id"))
+    parent_code: Mapped[str | None] = mapped_column(String(16))
+    chapter_code: Mapped[str | None] = mapped_column(String(16))
+    section_code: Mapped[str | None] = mapped_column(String(16))
     depth: Mapped[int] = mapped_column(Integer)
-    #: Position in the official order, so lists read as in the book.
+    #: Position in the official order (merged over the releases), so lists read as in the book.
     sort_order: Mapped[int] = mapped_column(Integer)
+    #: The release this version first appeared in.
     release_id: Mapped[int] = mapped_column(ForeignKey("releases.id"))
+    #: The range of release numbers (Release.seq of this system) in which this version is in force.
+    first_seq: Mapped[int] = mapped_column(Integer)
+    last_seq: Mapped[int] = mapped_column(Integer)
 
 
 class Note(Base):
@@ -109,7 +130,7 @@ class PcsAxisValue(Base):
     """
 
     __tablename__ = "pcs_axis_values"
-    __table_args__ = (UniqueConstraint("context", "position", "character", name="uq_pcs_axis"),)
+    __table_args__ = (UniqueConstraint("context", "position", "character", "first_seq", name="uq_pcs_axis"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     context: Mapped[str] = mapped_column(String(3))
@@ -119,6 +140,9 @@ class PcsAxisValue(Base):
     label: Mapped[str] = mapped_column(Text)
     #: The table's own definition (given for the root operation at position 3).
     definition: Mapped[str | None] = mapped_column(Text)
+    #: ICD-10-PCS releases (Release.seq) in which this meaning holds.
+    first_seq: Mapped[int] = mapped_column(Integer)
+    last_seq: Mapped[int] = mapped_column(Integer)
 
 
 class PcsDefinition(Base):
@@ -136,6 +160,9 @@ class PcsDefinition(Base):
     explanation: Mapped[str | None] = mapped_column(Text)
     #: Examples or included terms, one per line.
     includes: Mapped[str | None] = mapped_column(Text)
+    #: ICD-10-PCS releases (Release.seq) in which this definition holds.
+    first_seq: Mapped[int] = mapped_column(Integer)
+    last_seq: Mapped[int] = mapped_column(Integer)
 
 
 class HcpcsAttributes(Base):

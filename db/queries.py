@@ -7,9 +7,11 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session
 
+from db.history import HistoryStep, code_history, history_line
+from db.in_force import InForce, in_force, validity_text, version_at, versions
 from db.models import (
     HCPCS,
     ICD10CM,
@@ -93,11 +95,32 @@ def build_facts(session: Session) -> dict[str, object]:
     return {fact.key: json.loads(fact.value) for fact in session.scalars(select(BuildFact))}
 
 
+def _newest_seq(session: Session) -> dict[str, int]:
+    return {
+        system: seq
+        for system, seq in session.execute(
+            select(Release.system, func.max(Release.seq)).where(Release.seq > 0).group_by(Release.system)
+        )
+    }
+
+
+def _in_newest(session: Session) -> ColumnElement[bool]:
+    """Code versions of each code set's newest release (and the undated CPT article references)."""
+    newest = _newest_seq(session)
+    return or_(
+        Code.first_seq == 0,
+        *(and_(Code.system == system, Code.first_seq <= seq, Code.last_seq >= seq) for system, seq in newest.items()),
+    )
+
+
 def counts_by_system(session: Session) -> dict[str, dict[str, int]]:
-    """Codes, billable codes, headers, modifiers, notes and index terms per code set."""
+    """Codes, billable codes, headers, modifiers, notes and index terms per code set, in its newest release."""
     counts: dict[str, dict[str, int]] = {}
+    newest = _in_newest(session)
     rows = session.execute(
-        select(Code.system, Code.kind, Code.billable, func.count()).group_by(Code.system, Code.kind, Code.billable)
+        select(Code.system, Code.kind, Code.billable, func.count())
+        .where(newest)
+        .group_by(Code.system, Code.kind, Code.billable)
     )
     for system, kind, billable, number in rows:
         entry = counts.setdefault(system, {"codes": 0, "billable": 0, "headers": 0, "modifiers": 0})
@@ -111,11 +134,14 @@ def counts_by_system(session: Session) -> dict[str, dict[str, int]]:
         else:
             entry["headers"] += number
     for system, number in session.execute(
-        select(Code.system, func.count()).join(Note, Note.code_id == Code.id).group_by(Code.system)
+        select(Code.system, func.count()).join(Note, Note.code_id == Code.id).where(newest).group_by(Code.system)
     ):
         counts.setdefault(system, {})["notes"] = number
     for system, number in session.execute(
-        select(Code.system, func.count()).join(IndexTerm, IndexTerm.code_id == Code.id).group_by(Code.system)
+        select(Code.system, func.count())
+        .join(IndexTerm, IndexTerm.code_id == Code.id)
+        .where(newest)
+        .group_by(Code.system)
     ):
         counts.setdefault(system, {})["index_terms"] = number
     for entry in counts.values():
@@ -124,10 +150,12 @@ def counts_by_system(session: Session) -> dict[str, dict[str, int]]:
     return counts
 
 
-def export_rows(session: Session, system: str, billable_only: bool = False) -> Iterator[ExportRow]:
-    """Every code of a code set in code order, as a spreadsheet wants it."""
-    release_names = {r.id: r.name for r in session.scalars(select(Release))}
-    query = select(Code).where(Code.system == system, Code.kind.in_(EXPORTED_KINDS[system]))
+def export_rows(session: Session, answer: InForce, billable_only: bool = False) -> Iterator[ExportRow]:
+    """Every code of a code set in force in the answering release, in code order, as a spreadsheet wants it."""
+    system, seq = answer.system, answer.release.seq
+    query = select(Code).where(
+        Code.system == system, Code.kind.in_(EXPORTED_KINDS[system]), Code.first_seq <= seq, Code.last_seq >= seq
+    )
     if billable_only:
         query = query.where(Code.billable.is_(True))
     query = query.order_by(Code.kind == "modifier", Code.code)
@@ -139,7 +167,7 @@ def export_rows(session: Session, system: str, billable_only: bool = False) -> I
             code.kind,
             code.title,
             code.billable,
-            release_names[code.release_id],
+            answer.release.name,
         )
 
 
@@ -219,6 +247,16 @@ class CodeDetail:
     index_terms: tuple[tuple[str, str], ...]
     siblings: tuple[CodeRef, ...]
     articles: tuple[ArticleView, ...] = ()
+    #: The date of service the detail answers for, and whether the code is valid on it.
+    day: dt.date | None = None
+    valid_on_date: bool = False
+    #: "valid on 2026-05-01 (ICD-10-CM FY2026 ...)", "deleted: not valid after 2025-09-30", "not valid until ..."
+    validity: str = ""
+    history: tuple[HistoryStep, ...] = ()
+    #: "New in FY2026 ...", "Reworded in ...", "Deleted: ..." (None when unchanged over the loaded releases).
+    history_line: str | None = None
+    #: Set when no loaded release covers the date: what the clerk should do.
+    notice: str | None = None
 
     def to_json(self) -> dict[str, object]:
         def ref(item: CodeRef) -> dict[str, object]:
@@ -234,6 +272,12 @@ class CodeDetail:
         return {
             **ref(self.ref),
             "status": self.status,
+            "date": self.day.isoformat() if self.day else None,
+            "valid_on_date": self.valid_on_date,
+            "validity": self.validity,
+            "history_line": self.history_line,
+            "history": [step.to_json() for step in self.history],
+            "notice": self.notice,
             "release": self.release.to_json(),
             "path": [ref(item) for item in self.path],
             "children": [ref(item) for item in self.children],
@@ -292,16 +336,19 @@ def _ref(code: Code) -> CodeRef:
 
 
 def find_code(session: Session, text: str, system: str | None = None) -> list[CodeRef]:
-    """Codes whose code (with or without dot, any case) is `text`, most likely system first."""
+    """Codes whose code (with or without dot, any case) is `text`, in any loaded release, most likely system first."""
     compact = "".join(text.split()).replace(".", "").upper()
-    query = select(Code).where(Code.code == compact)
+    query = select(Code).where(Code.code == compact).order_by(Code.last_seq.desc())
     if system:
         query = query.where(Code.system == system)
     # Written without a dot, a letter and four digits is first of all an HCPCS code (J1100 before J11.00).
     hcpcs_shaped = "." not in text and len(compact) == 5 and compact[0].isalpha() and compact[1:].isdigit()
     order = {HCPCS: -1} if hcpcs_shaped else {}
     order = {ICD10CM: 0, ICD10PCS: 1, HCPCS: 2, **order}
-    return sorted((_ref(c) for c in session.scalars(query)), key=lambda r: order.get(r.system, 9))
+    newest: dict[str, CodeRef] = {}
+    for version in session.scalars(query):
+        newest.setdefault(version.system, _ref(version))
+    return sorted(newest.values(), key=lambda r: order.get(r.system, 9))
 
 
 def _status(code: Code, needs_seventh: bool) -> str:
@@ -318,29 +365,81 @@ def _seventh_character_code(code: str, character: str) -> str:
     return code.ljust(6, "X") + character
 
 
-def code_detail(session: Session, system: str, code_text: str) -> CodeDetail | None:
-    """Everything the detail view and `codebook-cli show` need about one code."""
-    from db.models import HcpcsAttributes, PcsAxisValue, PcsDefinition, SeventhCharacter
+def _at(system: str, seq: int) -> ColumnElement[bool]:
+    return and_(Code.system == system, Code.first_seq <= seq, Code.last_seq >= seq)
 
+
+def _pcs_characters(session: Session, compact: str, seq: int) -> list[PcsCharacterView]:
+    from db.models import PcsAxisValue, PcsDefinition
+
+    pcs: list[PcsCharacterView] = []
+    contexts = {1: "", 2: compact[:1], 3: compact[:2]}
+    for position, character in enumerate(compact, start=1):
+        context = contexts.get(position, compact[:3])
+        axis = session.scalars(
+            select(PcsAxisValue).where(
+                PcsAxisValue.context == context,
+                PcsAxisValue.position == position,
+                PcsAxisValue.character == character,
+                PcsAxisValue.first_seq <= seq,
+                PcsAxisValue.last_seq >= seq,
+            )
+        ).first()
+        if axis is None:
+            continue
+        definition = session.scalars(
+            select(PcsDefinition).where(
+                PcsDefinition.section == compact[0],
+                PcsDefinition.position == position,
+                PcsDefinition.term == axis.label,
+                PcsDefinition.first_seq <= seq,
+                PcsDefinition.last_seq >= seq,
+            )
+        ).first()
+        pcs.append(
+            PcsCharacterView(
+                position,
+                character,
+                axis.axis_title,
+                axis.label,
+                (definition.definition if definition else None) or axis.definition,
+                definition.explanation if definition else None,
+                tuple((definition.includes or "").splitlines()) if definition else (),
+            )
+        )
+    return pcs
+
+
+def code_detail(session: Session, system: str, code_text: str, day: dt.date | None = None) -> CodeDetail | None:
+    """Everything the detail view and `codebook-cli show` need about one code, as in force on `day` (default
+    today). A code not valid that day is still answered (as it read in its last release) and marked so."""
+    from db.models import HcpcsAttributes, SeventhCharacter
+
+    day = day or dt.date.today()
     compact = code_text.replace(".", "").upper()
-    code = session.scalars(select(Code).where(Code.system == system, Code.code == compact)).one_or_none()
-    if code is None:
+    answer = in_force(session, system, day)
+    all_versions = versions(session, system, compact)
+    if not all_versions:
         return None
+    code = version_at(session, system, compact, answer.release.seq) if answer else None
+    if code is None:
+        code = all_versions[-1]
+    valid, validity = validity_text(session, code, answer)
+    # The release the answer is read from: the one in force, or the code's own last one when it is not in force.
+    seq = answer.release.seq if answer and code.first_seq <= answer.release.seq <= code.last_seq else code.last_seq
+
+    def at_seq(code_value: str | None) -> Code | None:
+        return version_at(session, system, code_value, seq) if code_value is not None else None
+
     ancestors: list[Code] = []
-    node = code
-    while node.parent_id is not None:
-        parent = session.get(Code, node.parent_id)
-        assert parent is not None
-        ancestors.append(parent)
-        node = parent
-    if system == ICD10CM and code.section_id is not None and all(a.kind != "section" for a in ancestors):
-        section = session.get(Code, code.section_id)
-        if section is not None:
-            ancestors.append(section)
-    if system == ICD10CM and code.chapter_id is not None and all(a.kind != "chapter" for a in ancestors):
-        chapter = session.get(Code, code.chapter_id)
-        if chapter is not None:
-            ancestors.append(chapter)
+    node: Code | None = at_seq(code.parent_code)
+    while node is not None:
+        ancestors.append(node)
+        node = at_seq(node.parent_code)
+    for extra in (code.section_code, code.chapter_code) if system == ICD10CM else ():
+        found = at_seq(extra)
+        if found is not None and all(a.code != found.code for a in ancestors):
+            ancestors.append(found)
     lineage = [code, *ancestors]
     ids = [item.id for item in lineage]
     by_id = {item.id: item for item in lineage}
@@ -351,58 +450,25 @@ def code_detail(session: Session, system: str, code_text: str) -> CodeDetail | N
         for note in (n for n in note_rows if n.code_id == level.id):
             notes.append(NoteView(note.kind, note.text, _ref(by_id[note.code_id]), note.code_id != code.id))
 
+    children = session.scalars(
+        select(Code).where(_at(system, seq), Code.parent_code == code.code).order_by(Code.sort_order)
+    ).all()
     sevenths: list[SeventhCharacterView] = []
     seventh_source: CodeRef | None = None
     seventh_rows = session.scalars(
         select(SeventhCharacter).where(SeventhCharacter.code_id.in_(ids)).order_by(SeventhCharacter.position)
     ).all()
+    child_codes = {child.code for child in children}
     for level in lineage:
         level_rows = [row for row in seventh_rows if row.code_id == level.id]
         if level_rows:
             seventh_source = _ref(level)
-            children_exist = session.scalar(select(func.count()).where(Code.parent_id == code.id)) or 0
             for row in level_rows:
                 full = _seventh_character_code(code.code, row.character) if len(code.code) < 7 else None
-                exists = (
-                    full is not None
-                    and children_exist
-                    and (session.scalar(select(func.count()).where(Code.system == system, Code.code == full)) or 0)
-                )
-                sevenths.append(SeventhCharacterView(row.character, row.meaning, full if exists else None))
+                sevenths.append(SeventhCharacterView(row.character, row.meaning, full if full in child_codes else None))
             break
 
-    pcs: list[PcsCharacterView] = []
-    if system == ICD10PCS:
-        contexts = {1: "", 2: compact[:1], 3: compact[:2]}
-        for position, character in enumerate(compact, start=1):
-            context = contexts.get(position, compact[:3])
-            axis = session.scalars(
-                select(PcsAxisValue).where(
-                    PcsAxisValue.context == context,
-                    PcsAxisValue.position == position,
-                    PcsAxisValue.character == character,
-                )
-            ).one_or_none()
-            if axis is None:
-                continue
-            definition = session.scalars(
-                select(PcsDefinition).where(
-                    PcsDefinition.section == compact[0],
-                    PcsDefinition.position == position,
-                    PcsDefinition.term == axis.label,
-                )
-            ).first()
-            pcs.append(
-                PcsCharacterView(
-                    position,
-                    character,
-                    axis.axis_title,
-                    axis.label,
-                    (definition.definition if definition else None) or axis.definition,
-                    definition.explanation if definition else None,
-                    tuple((definition.includes or "").splitlines()) if definition else (),
-                )
-            )
+    pcs = _pcs_characters(session, compact, seq) if system == ICD10PCS else []
 
     attributes: list[tuple[str, str]] = []
     if system == HCPCS:
@@ -415,13 +481,12 @@ def code_detail(session: Session, system: str, code_text: str) -> CodeDetail | N
                 if value not in (None, "", False):
                     attributes.append((column.name, value.isoformat() if hasattr(value, "isoformat") else str(value)))
 
-    children = session.scalars(select(Code).where(Code.parent_id == code.id).order_by(Code.sort_order)).all()
     siblings: list[Code] = []
-    if code.parent_id is not None:
+    if code.parent_code is not None:
         siblings = list(
             session.scalars(
                 select(Code)
-                .where(Code.parent_id == code.parent_id, Code.id != code.id)
+                .where(_at(system, seq), Code.parent_code == code.parent_code, Code.code != code.code)
                 .order_by(Code.sort_order)
                 .limit(60)
             )
@@ -430,12 +495,8 @@ def code_detail(session: Session, system: str, code_text: str) -> CodeDetail | N
         siblings = list(
             session.scalars(
                 select(Code)
-                .where(
-                    Code.system == HCPCS,
-                    Code.kind == code.kind,
-                    Code.code.like(code.code[:3] + "%"),
-                    Code.id != code.id,
-                )
+                .where(_at(system, seq), Code.kind == code.kind, Code.code.like(code.code[:3] + "%"))
+                .where(Code.code != code.code)
                 .order_by(Code.code)
                 .limit(60)
             )
@@ -447,11 +508,15 @@ def code_detail(session: Session, system: str, code_text: str) -> CodeDetail | N
     index_terms = session.execute(
         select(IndexTerm.source, IndexTerm.term).where(IndexTerm.code_id.in_(index_ids)).order_by(IndexTerm.id)
     ).all()
-    release = releases(session, code.release_id)[0]
+    release_id = next(
+        (r.id for r in session.scalars(select(Release).where(Release.system == system, Release.seq == seq))),
+        code.release_id,
+    )
+    history = code_history(session, system, code.code) if code.first_seq else []
     return CodeDetail(
         ref=_ref(code),
         status=_status(code, bool(sevenths) and not code.billable),
-        release=release,
+        release=releases(session, release_id)[0],
         path=tuple(_ref(item) for item in reversed(ancestors)),
         children=tuple(_ref(child) for child in children),
         notes=tuple(notes),
@@ -462,6 +527,12 @@ def code_detail(session: Session, system: str, code_text: str) -> CodeDetail | N
         index_terms=tuple((source, term) for source, term in index_terms),
         siblings=tuple(_ref(item) for item in siblings),
         articles=articles_for(session, code.system, code.code),
+        day=day,
+        valid_on_date=valid,
+        validity=validity,
+        history=tuple(history),
+        history_line=history_line(history),
+        notice=answer.notice() if answer else None,
     )
 
 

@@ -40,7 +40,7 @@ def icd10_release(system: str, content: str, path: Path, version: str, label: st
     year = int(version) if version.strip().isdigit() else _year_in_name(path)
     if year is None:
         return ReleaseInfo(system, content, f"{label} (unknown year)", None, None)
-    april = re.search(r"april[-_ ]?1", path.name, re.IGNORECASE)
+    april = re.search(r"april(?![a-z])", path.name, re.IGNORECASE)
     start, end = fiscal_year_dates(year)
     if april:
         return ReleaseInfo(system, content, f"{label} FY{year} (April 1, {year} update)", dt.date(year, 4, 1), end)
@@ -63,3 +63,22 @@ def hcpcs_release(path: Path) -> ReleaseInfo:
         dt.date(match_year, end_month + 1, 1) - dt.timedelta(days=1) if end_month < 12 else dt.date(match_year, 12, 31)
     )
     return ReleaseInfo("hcpcs", "codes", f"HCPCS Level II {MONTH_NAMES[month]} {match_year}", start, end)
+
+
+def in_force_order(infos: list[ReleaseInfo]) -> list[ReleaseInfo]:
+    """The releases of one code set, oldest first, each ending where the next one starts.
+
+    A release ends at the end of its fiscal year (or quarter) or the day before a newer release of the same
+    code set starts, whichever comes first. Dates between releases stay uncovered: nothing is stretched.
+    Undated releases (a user's file whose year could not be read) sort first and keep no dates.
+    """
+    ordered = sorted(infos, key=lambda info: (info.valid_from is not None, info.valid_from or dt.date.min))
+    closed: list[ReleaseInfo] = []
+    for position, info in enumerate(ordered):
+        following = ordered[position + 1] if position + 1 < len(ordered) else None
+        end = info.valid_to
+        if following is not None and following.valid_from is not None and info.valid_from is not None:
+            day_before = following.valid_from - dt.timedelta(days=1)
+            end = day_before if end is None else min(end, day_before)
+        closed.append(ReleaseInfo(info.system, info.content, info.name, info.valid_from, end))
+    return closed

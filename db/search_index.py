@@ -176,8 +176,9 @@ def _collect_docs(database: Path) -> list[_Doc]:
                 Code.kind,
                 Code.title,
                 Code.billable,
-                Code.parent_id,
+                Code.parent_code,
                 Code.sort_order,
+                Code.last_seq,
             )
         ).all()
         alternatives: dict[int, list[tuple[str, str]]] = {}
@@ -193,7 +194,16 @@ def _collect_docs(database: Path) -> list[_Doc]:
             )
         ).all()
     engine.dispose()
-    by_id = {row.id: row for row in codes}
+    # Hierarchy is by code: a version's parent is the newest version of its parent code.
+    by_code: dict[tuple[str, str], Any] = {}
+    for row in codes:
+        known = by_code.get((row.system, row.code))
+        if known is None or known.last_seq < row.last_seq:
+            by_code[(row.system, row.code)] = row
+
+    def parent_of(row: Any) -> Any:
+        return by_code.get((row.system, row.parent_code)) if row.parent_code is not None else None
+
     # An article's lay title and aliases lead to every code it describes (a PCS prefix: every code under it).
     article_text: dict[tuple[str, str], set[str]] = {}
     for system, code, title, aliases in article_links:
@@ -207,17 +217,17 @@ def _collect_docs(database: Path) -> list[_Doc]:
             for text in sorted(article_text.get(key, ())):
                 alternatives.setdefault(row.id, []).append(("article", text))
     first_child_order: dict[int, int] = {}
-    sort_orders = {row.id: row.sort_order for row in codes}
     for row in codes:
-        if row.parent_id is not None:
-            order = sort_orders[row.id]
-            first_child_order[row.parent_id] = min(order, first_child_order.get(row.parent_id, order))
+        parent_row = parent_of(row)
+        if parent_row is not None:
+            order = row.sort_order
+            first_child_order[parent_row.id] = min(order, first_child_order.get(parent_row.id, order))
     docs: list[_Doc] = []
     for row in codes:
         if row.kind in ("chapter", "section"):
             continue
         rank = _static_rank(row.title, row.billable, row.kind)
-        parent_row = by_id.get(row.parent_id) if row.parent_id is not None else None
+        parent_row = parent_of(row)
         is_seventh_character_code = (
             row.system == ICD10CM
             and len(row.code) == 7
@@ -228,14 +238,13 @@ def _collect_docs(database: Path) -> list[_Doc]:
         if is_seventh_character_code and parent_row is not None:
             # A 7th-character code ranks right after the code it extends, initial encounter first:
             # "..., sequela" is short but rarely what a coder is after.
-            position = sort_orders[row.id] - first_child_order[parent_row.id]
+            position = row.sort_order - first_child_order[parent_row.id]
             rank = len(parent_row.title) + SEVENTH_CHARACTER_RANK_OFFSET + 2 * position
         family = [f"{row.system}:{row.code}"]
-        parent = row.parent_id
-        while parent is not None:
-            ancestor = by_id[parent]
+        ancestor = parent_of(row)
+        while ancestor is not None:
             family.append(f"{ancestor.system}:{ancestor.code}")
-            parent = ancestor.parent_id
+            ancestor = parent_of(ancestor)
         if row.system == ICD10PCS and len(row.code) == 7:
             family.extend(f"{ICD10PCS}:{row.code[:length]}" for length in (5, 6))
         docs.append(

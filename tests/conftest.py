@@ -46,14 +46,18 @@ SMALL_HCPCS = [
 
 @pytest.fixture(scope="session")
 def small_sources(tmp_path_factory: pytest.TempPathFactory):
-    from db.build import BuildSources
+    from db.build import BuildSources, CmFiles, HcpcsFiles, PcsFiles
 
     folder = tmp_path_factory.mktemp("sources")
     return BuildSources(
-        icd10cm_tabular=FIXTURES / "icd10cm" / "icd10cm-tabular-2099.xml",
-        icd10pcs_tables=FIXTURES / "icd10pcs" / "icd10pcs_tables_2099.xml",
-        icd10pcs_definitions=FIXTURES / "icd10pcs" / "icd10pcs_definitions_2099.xml",
-        hcpcs=write_hcpcs_workbook(folder / "HCPC2099_JUL_ANWEB.xlsx", SMALL_HCPCS),
+        icd10cm=[CmFiles(FIXTURES / "icd10cm" / "icd10cm-tabular-2099.xml")],
+        icd10pcs=[
+            PcsFiles(
+                FIXTURES / "icd10pcs" / "icd10pcs_tables_2099.xml",
+                FIXTURES / "icd10pcs" / "icd10pcs_definitions_2099.xml",
+            )
+        ],
+        hcpcs=[HcpcsFiles(write_hcpcs_workbook(folder / "HCPC2099_JUL_ANWEB.xlsx", SMALL_HCPCS))],
         icd10cm_index=FIXTURES / "indexes" / "icd10cm_index_2099.xml",
         icd10cm_eindex=FIXTURES / "indexes" / "icd10cm_eindex_sample.xml",
         icd10cm_neoplasm=FIXTURES / "indexes" / "icd10cm_neoplasm_sample.xml",

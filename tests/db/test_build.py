@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from db.build import BuildCancelled, build
+from db.build import BuildCancelled, HcpcsFiles, PcsFiles, build
 from db.cli import main
 from db.engine import open_read_only, session_scope
 from db.layout import DATABASE_FILE, current_dir
@@ -27,16 +27,21 @@ def session(small_data):
 
 def test_codes_of_every_system_with_hierarchy(session):
     code = session.scalars(select(Code).where(Code.system == "icd10cm", Code.code == "S72001A")).one()
-    parent = session.get(Code, code.parent_id)
-    assert parent is not None and parent.code == "S72001" and not parent.billable
-    chapter = session.get(Code, code.chapter_id)
-    assert chapter is not None and chapter.title.startswith("Injury, poisoning")
+    assert (code.first_seq, code.last_seq) == (1, 1)
+
+    def version(system: str, code_text: str | None) -> Code:
+        return session.scalars(select(Code).where(Code.system == system, Code.code == code_text)).one()
+
+    parent = version("icd10cm", code.parent_code)
+    assert parent.code == "S72001" and not parent.billable
+    chapter = version("icd10cm", code.chapter_code)
+    assert chapter.title.startswith("Injury, poisoning")
     pcs = session.scalars(select(Code).where(Code.system == "icd10pcs", Code.code == "0FT44ZZ")).one()
     assert pcs.billable and pcs.title == "Resection of Gallbladder, Percutaneous Endoscopic Approach"
     pcs_parents = []
     node = pcs
-    while node.parent_id:
-        node = session.get(Code, node.parent_id)
+    while node.parent_code:
+        node = version("icd10pcs", node.parent_code)
         pcs_parents.append((node.code, node.kind))
     assert pcs_parents == [
         ("0FT4", "body_part"),
@@ -94,11 +99,15 @@ def test_bad_source_leaves_previous_build_intact(tmp_path, small_sources):
     build(tmp_path, small_sources, progress=lambda _l: None, with_index=False)
     before = _checksum(tmp_path)
     truncated = tmp_path / "truncated.xml"
-    truncated.write_bytes(small_sources.icd10pcs_tables.read_bytes()[:3000])
+    truncated.write_bytes(small_sources.icd10pcs[0].tables.read_bytes()[:3000])
     from db.sources.errors import SourceFormatError
 
     with pytest.raises(SourceFormatError, match=r"truncated\.xml"):
-        build(tmp_path, dataclasses.replace(small_sources, icd10pcs_tables=truncated), progress=lambda _l: None)
+        build(
+            tmp_path,
+            dataclasses.replace(small_sources, icd10pcs=[PcsFiles(truncated, small_sources.icd10pcs[0].definitions)]),
+            progress=lambda _l: None,
+        )
     assert _checksum(tmp_path) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["current", "truncated.xml"]
 
@@ -150,20 +159,24 @@ def test_cli_reports_missing_data_and_bad_files(tmp_path, capsys):
 def test_a_pcs_code_defined_twice_stops_the_build(tmp_path, small_sources):
     from db.sources.errors import SourceFormatError
 
-    text = small_sources.icd10pcs_tables.read_text(encoding="utf-8")
+    text = small_sources.icd10pcs[0].tables.read_text(encoding="utf-8")
     first_row = text.index("<pcsRow")
     row = text[first_row : text.index("</pcsRow>", first_row) + len("</pcsRow>")]
     doubled = tmp_path / "icd10pcs_tables_2099.xml"
     doubled.write_text(text.replace(row, row + row, 1), encoding="utf-8")
     with pytest.raises(SourceFormatError, match="defined by two rows"):
-        build(tmp_path / "data", dataclasses.replace(small_sources, icd10pcs_tables=doubled), progress=lambda _l: None)
+        build(
+            tmp_path / "data",
+            dataclasses.replace(small_sources, icd10pcs=[PcsFiles(doubled, small_sources.icd10pcs[0].definitions)]),
+            progress=lambda _l: None,
+        )
     assert not (tmp_path / "data" / "current").exists()
 
 
 def test_a_users_other_release_leaves_out_links_to_codes_it_does_not_have(tmp_path, small_sources, capsys):
     """A newer (or older) official HCPCS file may lack codes the curated lay terms name (E0143 here)."""
     anweb = Path(__file__).resolve().parents[1] / "fixtures" / "hcpcs" / "HCPC2019_CONTR_ANWEB_sample.txt"
-    strict = dataclasses.replace(small_sources, hcpcs=anweb)
+    strict = dataclasses.replace(small_sources, hcpcs=[HcpcsFiles(anweb)])
     from db.sources.errors import SourceFormatError
 
     with pytest.raises(SourceFormatError, match="E0143"):

@@ -45,7 +45,7 @@ def test_icd10cm_export_matches_the_tabular(full_data, capsys):
     assert codes == sorted(codes) and len(codes) == len(set(codes))
     exported = {row["display"]: row["title"] for row in rows}
     root = ET.fromstring(
-        zipfile.ZipFile(BuildSources.bundled().icd10cm_tabular).read("icd10c-tabular-April-1-2026.xml")
+        zipfile.ZipFile(BuildSources.bundled().icd10cm[-1].tabular).read("icd10c-tabular-April-1-2026.xml")
     )
     official = {d.findtext("name"): " ".join(d.findtext("desc").split()) for d in root.iter("diag")}
     assert len(official) == 46_881
@@ -55,7 +55,7 @@ def test_icd10cm_export_matches_the_tabular(full_data, capsys):
 
 def test_icd10pcs_export_matches_the_tables(full_data, capsys):
     rows = _export(full_data, capsys, "icd10pcs")
-    _version, tables = parse_tables(BuildSources.bundled().icd10pcs_tables)
+    _version, tables = parse_tables(BuildSources.bundled().icd10pcs[-1].tables)
     assert [row["code"] for row in rows] == sorted(code for t in tables for code, _ in t.codes())
 
 
