@@ -98,16 +98,34 @@ def version_at(session: Session, system: str, code: str, seq: int) -> Code | Non
     ).first()
 
 
-def valid_row_ids(session: Session, answers: dict[str, InForce]) -> frozenset[int]:
-    """Rows a word search may show for these answering releases (CPT article references have no release)."""
-    ids: set[int] = set()
+@dataclass(frozen=True)
+class RowsInForce:
+    """The code rows a word search may show for a date: every row except the versions not in force then.
+
+    Held as the (few) excluded rows, not the (200,000) allowed ones, so a date change costs one small query.
+    """
+
+    excluded: frozenset[int]
+
+    def __contains__(self, row_id: object) -> bool:
+        return row_id not in self.excluded
+
+
+def rows_in_force(session: Session, answers: dict[str, InForce]) -> RowsInForce:
+    """Rows of versions not in the answering release of their code set are excluded (CPT article references,
+    which belong to no dated release, never are)."""
+    excluded: set[int] = set()
+    release_counts = {release.system: release.seq for release in code_set_releases(session)}
     for system, answer in answers.items():
+        if release_counts.get(system, 0) <= 1:
+            continue  # one release: every version of the code set is in it
         seq = answer.release.seq
-        ids.update(
-            session.scalars(select(Code.id).where(Code.system == system, Code.first_seq <= seq, Code.last_seq >= seq))
+        excluded.update(
+            session.scalars(
+                select(Code.id).where(Code.system == system, (Code.first_seq > seq) | (Code.last_seq < seq))
+            )
         )
-    ids.update(session.scalars(select(Code.id).where(Code.first_seq == 0)))
-    return frozenset(ids)
+    return RowsInForce(frozenset(excluded))
 
 
 def validity_text(session: Session, code: Code, answer: InForce | None) -> tuple[bool, str]:
@@ -131,15 +149,18 @@ def validity_text(session: Session, code: Code, answer: InForce | None) -> tuple
     return False, f"not in {answer.release.name} (in force on {answer.day.isoformat()})"
 
 
-def valid_codes(session: Session, answers: dict[str, InForce], pairs: list[tuple[str, str]]) -> set[tuple[str, str]]:
-    """Which (system, code) pairs are valid on the answers' date (covered by a release and in it)."""
+def valid_codes(
+    session: Session, answers: dict[str, InForce], pairs: list[tuple[str, str]], require_covered: bool = True
+) -> set[tuple[str, str]]:
+    """Which (system, code) pairs are valid on the answers' date: in the answering release, and (unless
+    `require_covered` is False) that release covers the date."""
     found: set[tuple[str, str]] = set()
     by_system: dict[str, list[str]] = {}
     for system, code in pairs:
         by_system.setdefault(system, []).append(code)
     for system, codes in by_system.items():
         answer = answers.get(system)
-        if answer is None or not answer.covered:
+        if answer is None or (require_covered and not answer.covered):
             continue
         seq = answer.release.seq
         for code in session.scalars(

@@ -9,9 +9,9 @@ from PySide6.QtCore import QByteArray, QModelIndex, QSettings, Qt, QTimer, Signa
 from PySide6.QtGui import QAction, QFont, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
+    QHBoxLayout,
     QLabel,
     QMainWindow,
-    QMessageBox,
     QSplitter,
     QVBoxLayout,
     QWidget,
@@ -19,13 +19,14 @@ from PySide6.QtWidgets import (
 
 from db.search_index import SearchHit, SearchResults
 from db.user_data import SavedCode, UserData
-from desktop import render
+from desktop import help_dialogs, render_releases
+from desktop.date_field import DateOfServiceField
 from desktop.detail_view import TAB_NAMES, DetailView
 from desktop.results_model import SYSTEM_BADGES, ResultsModel
 from desktop.results_view import ResultsView
 from desktop.search_bar import SearchBar
-from desktop.services import CodeService, DetailBundle
-from desktop.shortcuts import BY_NAME, SHORTCUTS, TAB_KEYS
+from desktop.services import CodeService, DatedResults, DetailBundle
+from desktop.shortcuts import BY_NAME, TAB_KEYS
 
 SEARCH_DEBOUNCE_MS = 120
 DETAIL_DEBOUNCE_MS = 60
@@ -42,6 +43,8 @@ class MainWindow(QMainWindow):
     results_shown = Signal(object)
     detail_shown = Signal(object)
     rebuild_requested = Signal()
+    import_requested = Signal()
+    whats_new_requested = Signal()
 
     def __init__(self, service: CodeService, user_data: UserData, settings: QSettings) -> None:
         super().__init__()
@@ -50,6 +53,7 @@ class MainWindow(QMainWindow):
         self.settings = settings
         self.setWindowTitle("Codebook")
         self.search_bar = SearchBar()
+        self.date_field = DateOfServiceField(service.day)
         self.model = ResultsModel()
         self.results = ResultsView()
         self.results.setModel(self.model)
@@ -64,7 +68,10 @@ class MainWindow(QMainWindow):
         self.release_banner.setStyleSheet("background:#fff4ce; color:#5c4400; padding:4px; border-radius:3px")
         central = QWidget()
         layout = QVBoxLayout(central)
-        layout.addWidget(self.search_bar)
+        top = QHBoxLayout()
+        top.addWidget(self.search_bar, 1)
+        top.addWidget(self.date_field)
+        layout.addLayout(top)
         layout.addWidget(self.release_banner)
         layout.addWidget(self.splitter, 1)
         self.setCentralWidget(central)
@@ -93,6 +100,8 @@ class MainWindow(QMainWindow):
         self.results.selectionModel().currentChanged.connect(self._on_current_changed)
         self.results.activated.connect(lambda _index: self.open_detail())
         self.detail.link_activated.connect(self.navigate_to)
+        self.date_field.day_changed.connect(self.set_day)
+        self.date_field.finished.connect(self.search_bar.setFocus)
         self.detail.builder.copied.connect(lambda code: self.show_message(f"Copied {code}"))
         service.results_ready.connect(self._on_results)
         service.detail_ready.connect(self._on_detail)
@@ -121,9 +130,11 @@ class MainWindow(QMainWindow):
     def _build_menus(self) -> None:
         bar = self.menuBar()
         self._menus = {name: bar.addMenu(f"&{name}") for name in ("File", "Edit", "View", "Go", "Help")}
+        self._action("import_files", self.import_requested.emit, "File")
         self._action("rebuild", self.rebuild_requested.emit, "File")
         self._action("quit", self.close, "File")
         self._action("focus_search", self.focus_search, "Edit")
+        self._action("date_of_service", self.focus_date, "Edit")
         self._action("copy_code", self.copy_code, "Edit")
         self._action("copy_code_title", lambda: self.copy_code(with_title=True), "Edit")
         self._action("toggle_favorite", self.toggle_favorite, "Edit")
@@ -145,6 +156,7 @@ class MainWindow(QMainWindow):
         self._action("back", self.go_back, "Go")
         self._action("forward", self.go_forward, "Go")
         self._action("recent", self.show_recent, "Go")
+        self._action("whats_new", self.whats_new_requested.emit, "Go")
         self._action("shortcuts_help", self.show_shortcuts, "Help")
         about = QAction("About Codebook", self)
         about.triggered.connect(self.show_about)
@@ -163,11 +175,14 @@ class MainWindow(QMainWindow):
             return
         self.service.search(text, self.systems(), self.billable_only)
 
-    def _on_results(self, generation: int, results: SearchResults) -> None:
+    def _on_results(self, generation: int, dated: DatedResults) -> None:
+        results = dated.results
         if not self.service.is_current_search(generation) or results.query != self.search_bar.text():
             return  # an outdated query: drop it
+        if dated.day != self.service.day:
+            return  # searched for another date of service
         self.last_results = results
-        self.model.set_hits(list(results.hits))
+        self.model.set_hits(list(results.hits), dated.not_valid)
         if results.hits:
             self.results.setCurrentIndex(self.model.index(0, 0))
         else:
@@ -212,13 +227,28 @@ class MainWindow(QMainWindow):
         self.status_text.setText(" · ".join(parts))
 
     def _update_release_text(self) -> None:
-        today = dt.date.today()
-        main = [r for r in self.service.releases if r.content not in ("index", "article references")]
-        self.release_text.setText("Releases: " + ", ".join(r.name.split(" (")[0] for r in main))
-        self.release_text.setToolTip("\n".join(render.release_validity(r, today) for r in self.service.releases))
-        warning = render.outdated_releases_text(self.service.releases, today)
+        answers, day = self.service.answers, self.service.day
+        self.release_text.setText(render_releases.status_text(answers, day))
+        self.release_text.setToolTip(render_releases.status_tooltip(answers))
+        warning = render_releases.banner_text(answers, day)
         self.release_banner.setText(warning)
         self.release_banner.setVisible(bool(warning))
+
+    def set_day(self, day: dt.date) -> None:
+        """A new date of service: search, detail, banner and status bar answer for it."""
+        self.service.set_day(day)
+        self.date_field.set_day(day)
+        self._update_release_text()
+        self.show_message(f"Date of service {day.strftime('%m/%d/%Y')}")
+        if self.search_bar.text().strip():
+            self.run_search()
+        if self.current_code is not None:
+            self._navigating = True
+            self.service.load_detail(*self.current_code)
+
+    def focus_date(self) -> None:
+        self.date_field.edit.setFocus()
+        self.date_field.edit.selectAll()
 
     def set_filter(self, system: str | None) -> None:
         self.system_filter = system
@@ -405,25 +435,10 @@ class MainWindow(QMainWindow):
         super().closeEvent(event)
 
     def shortcuts_text(self) -> str:
-        rows = [f"<tr><td><b>{render.esc(s.keys)}</b></td><td>{render.esc(s.text)}</td></tr>" for s in SHORTCUTS]
-        rows.append("<tr><td><b>Up / Down / PageUp / PageDown</b></td><td>Move through the results</td></tr>")
-        rows.append(
-            f"<tr><td><b>Ctrl+1 … Ctrl+{len(TAB_NAMES)}</b></td><td>Detail tabs: {', '.join(TAB_NAMES)}</td></tr>"
-        )
-        return f"<table cellpadding='3'>{''.join(rows)}</table>"
+        return help_dialogs.shortcuts_text()
 
     def show_shortcuts(self) -> None:
-        box = QMessageBox(self)
-        box.setWindowTitle("Keyboard shortcuts")
-        box.setTextFormat(Qt.TextFormat.RichText)
-        box.setText(self.shortcuts_text())
-        box.open()
+        help_dialogs.show_shortcuts(self)
 
     def show_about(self) -> None:
-        releases = "<br>".join(render.esc(render.release_validity(r, dt.date.today())) for r in self.service.releases)
-        QMessageBox.about(
-            self,
-            "About Codebook",
-            "<p>Codebook: an offline reference for US medical codes.</p>"
-            f"<p>{releases}</p><p>CPT is never bundled: CPT codes and descriptors are copyrighted by the AMA.</p>",
-        )
+        help_dialogs.show_about(self, self.service.releases)

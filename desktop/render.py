@@ -10,6 +10,7 @@ from collections.abc import Iterable, Sequence
 from db.queries import CodeDetail, CodeRef, ReleaseView
 from db.search_index import SearchHit
 from db.text import words
+from desktop.render_releases import history_html, validity_html
 from desktop.results_model import badge, why_text
 
 LINK_SCHEME = "code"
@@ -62,11 +63,14 @@ def highlight(text: str, spans: Iterable[tuple[int, int]], tag: str = "b") -> st
     return "".join(out)
 
 
-def result_row_html(hit: SearchHit, muted: str = "#666") -> str:
-    """One row of the results list: code, badge, header mark, title with the matched words, why it matched."""
+def result_row_html(hit: SearchHit, muted: str = "#666", not_valid: str | None = None) -> str:
+    """One row of the results list: code, badge, header mark, title with the matched words, why it matched, and
+    (for a code typed exactly that is not valid on the date of service) why not."""
     title_spans = hit.spans if hit.matched_text == hit.title else ()
     status = "" if hit.billable or hit.kind == "modifier" else ' <span style="color:#b35c00">[header]</span>'
     corrected = ' <span style="color:#b00020">[corrected]</span>' if hit.matched == "correction" else ""
+    if not_valid:
+        corrected += f' <span style="color:#b00020">[not valid on the date: {esc(not_valid)}]</span>'
     why = why_text(hit)
     if hit.matched in ("inclusion term", "index term", "article"):
         why = f"{hit.matched}: {highlight(hit.matched_text, hit.spans)}"
@@ -127,6 +131,7 @@ def overview_html(detail: CodeDetail, today: dt.date) -> str:
     if detail.path:
         crumbs = " &gt; ".join(code_link(p.system, p.code, p.display) + " " + esc(p.title) for p in detail.path)
         parts.append(f"<p>{crumbs} &gt; <b>{esc(ref.display)}</b></p>")
+    parts.append(validity_html(detail))
     parts.append(f"<p>Release: {esc(release_validity(detail.release, today))}</p>")
     if detail.seventh_characters:
         source = detail.seventh_source.display if detail.seventh_source else ""
@@ -150,6 +155,7 @@ def overview_html(detail: CodeDetail, today: dt.date) -> str:
             for name, value in detail.hcpcs_attributes
         )
         parts.append(f'<h3>HCPCS record</h3><table cellpadding="2">{rows}</table>')
+    parts.append(history_html(detail))
     return "".join(parts)
 
 

@@ -9,6 +9,8 @@ from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelInde
 from db.search_index import SearchHit
 
 HIT_ROLE = Qt.ItemDataRole.UserRole + 1
+#: Why the row's code is not valid on the date of service (None when it is).
+NOT_VALID_ROLE = Qt.ItemDataRole.UserRole + 2
 SYSTEM_BADGES = {"icd10cm": "ICD-10-CM", "icd10pcs": "ICD-10-PCS", "hcpcs": "HCPCS", "cpt": "CPT"}
 
 
@@ -37,10 +39,12 @@ class ResultsModel(QAbstractListModel):
     def __init__(self) -> None:
         super().__init__()
         self._hits: list[SearchHit] = []
+        self._not_valid: dict[tuple[str, str], str] = {}
 
-    def set_hits(self, hits: list[SearchHit]) -> None:
+    def set_hits(self, hits: list[SearchHit], not_valid: dict[tuple[str, str], str] | None = None) -> None:
         self.beginResetModel()
         self._hits = list(hits)
+        self._not_valid = dict(not_valid or {})
         self.endResetModel()
 
     def hit(self, row: int) -> SearchHit | None:
@@ -55,11 +59,16 @@ class ResultsModel(QAbstractListModel):
         hit = self._hits[index.row()]
         if role == Qt.ItemDataRole.DisplayRole:
             return f"{hit.display}  {hit.title}"
+        not_valid = self._not_valid.get((hit.system, hit.code))
         if role == Qt.ItemDataRole.ToolTipRole:
             status = "billable" if hit.billable else ("modifier" if hit.kind == "modifier" else "header, not billable")
-            return f"{hit.display} ({badge(hit)}, {status})\n{hit.title}\nMatched by {why_text(hit)}"
+            warning = f"\nNot valid on the date of service: {not_valid}" if not_valid else ""
+            return f"{hit.display} ({badge(hit)}, {status})\n{hit.title}\nMatched by {why_text(hit)}{warning}"
+        if role == NOT_VALID_ROLE:
+            return not_valid
         if role == Qt.ItemDataRole.AccessibleTextRole:
-            return f"{hit.display} {hit.title}"
+            warning = f", not valid on the date of service: {not_valid}" if not_valid else ""
+            return f"{hit.display} {hit.title}{warning}"
         if role == HIT_ROLE:
             return hit
         return None

@@ -7,7 +7,7 @@ from PySide6.QtGui import QAbstractTextDocumentLayout, QPainter, QPalette, QText
 from PySide6.QtWidgets import QAbstractItemView, QListView, QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
 from desktop.render import result_row_html
-from desktop.results_model import HIT_ROLE
+from desktop.results_model import HIT_ROLE, NOT_VALID_ROLE
 
 
 class ResultDelegate(QStyledItemDelegate):
@@ -16,7 +16,7 @@ class ResultDelegate(QStyledItemDelegate):
         document.setDefaultFont(option.font)
         muted = option.palette.color(QPalette.ColorRole.PlaceholderText).name()
         hit = index.data(HIT_ROLE)
-        document.setHtml(result_row_html(hit, muted) if hit is not None else "")
+        document.setHtml(result_row_html(hit, muted, index.data(NOT_VALID_ROLE)) if hit is not None else "")
         document.setTextWidth(max(100, option.rect.width() - 8))
         return document
 

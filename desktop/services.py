@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
 from db.engine import open_read_only, session_scope
+from db.in_force import InForce, in_force_all, valid_codes, validity_text, version_at, versions
 from db.layout import DATABASE_FILE, INDEX_DIR, current_dir
 from db.queries import CodeDetail, ReleaseView, code_detail, find_code, releases
 from db.search_index import SearchIndex, SearchResults
@@ -21,6 +23,17 @@ log = logging.getLogger(__name__)
 class DetailBundle:
     detail: CodeDetail
     synonyms: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class DatedResults:
+    """Search results for a date of service: word hits are those in force then; a code typed exactly that is
+    not is kept and says why."""
+
+    results: SearchResults
+    day: dt.date
+    #: (system, code) -> "deleted: not valid after 2025-09-30", "not valid until 2026-10-01"...
+    not_valid: dict[tuple[str, str], str]
 
 
 class _Job(QRunnable):
@@ -55,6 +68,15 @@ class CodeService(QObject):
         self._pool.setMaxThreadCount(1)
         self._search_generation = 0
         self._detail_generation = 0
+        self.set_day(dt.date.today())
+
+    # -- date of service ------------------------------------------------------------------------------------
+
+    def set_day(self, day: dt.date) -> None:
+        """Answer for this date of service from now on (the next search and detail use it)."""
+        with session_scope(self._engine) as session:
+            self.answers: dict[str, InForce] = in_force_all(session, day)
+        self.day = day
 
     def close(self) -> None:
         self._pool.clear()
@@ -67,20 +89,43 @@ class CodeService(QObject):
     def search(self, text: str, systems: list[str] | None, billable_only: bool, limit: int = 100) -> int:
         self._search_generation += 1
         generation = self._search_generation
+        day, answers = self.day, self.answers
 
         def work() -> None:
             if generation != self._search_generation:
                 return  # a newer query is already waiting: skip this one
             try:
                 results: SearchResults = self._index.search(text, systems, billable_only, limit)
+                dated = self._for_day(results, day, answers)
             except Exception as error:  # never let a query take the app down
                 log.exception("search failed for %r", text)
                 self.failed.emit(f"Search failed: {error}")
                 return
-            self.results_ready.emit(generation, results)
+            self.results_ready.emit(generation, dated)
 
         self._pool.start(_Job(work))
         return generation
+
+    def _for_day(self, results: SearchResults, day: dt.date, answers: dict[str, InForce]) -> DatedResults:
+        """Word hits not in force on the day are left out; codes typed exactly stay, marked with why."""
+        pairs = [(hit.system, hit.code) for hit in results.hits]
+        with session_scope(self._engine) as session:
+            in_force_then = valid_codes(session, answers, pairs, require_covered=False)
+            kept = tuple(
+                hit
+                for hit in results.hits
+                if (hit.system, hit.code) in in_force_then or hit.matched == "code" or hit.system not in answers
+            )
+            not_valid: dict[tuple[str, str], str] = {}
+            for hit in kept:
+                if (hit.system, hit.code) in in_force_then or hit.system not in answers:
+                    continue
+                answer = answers[hit.system]
+                version = version_at(session, hit.system, hit.code, answer.release.seq) or versions(
+                    session, hit.system, hit.code
+                )[-1]
+                not_valid[(hit.system, hit.code)] = validity_text(session, version, answer)[1]
+        return DatedResults(replace(results, hits=kept), day, not_valid)
 
     def is_current_search(self, generation: int) -> bool:
         return generation == self._search_generation
@@ -90,12 +135,13 @@ class CodeService(QObject):
     def load_detail(self, system: str, code: str) -> int:
         self._detail_generation += 1
         generation = self._detail_generation
+        day = self.day
 
         def work() -> None:
             if generation != self._detail_generation:
                 return
             try:
-                bundle = self.detail_now(system, code)
+                bundle = self.detail_now(system, code, day)
             except Exception as error:
                 log.exception("detail failed for %s %s", system, code)
                 self.failed.emit(f"Could not load {code}: {error}")
@@ -108,15 +154,16 @@ class CodeService(QObject):
     def is_current_detail(self, generation: int) -> bool:
         return generation == self._detail_generation
 
-    def detail_now(self, system: str, code: str) -> DetailBundle | None:
-        """Load synchronously (worker thread, or tests)."""
+    def detail_now(self, system: str, code: str, day: dt.date | None = None) -> DetailBundle | None:
+        """Load synchronously (worker thread, or tests), as in force on `day` (default: the service's day)."""
+        day = day or self.day
         with session_scope(self._engine) as session:
-            detail = code_detail(session, system, code)
+            detail = code_detail(session, system, code, day)
             if detail is None:
                 matches = find_code(session, code, system or None)
                 if not matches:
                     return None
-                detail = code_detail(session, matches[0].system, matches[0].code)
+                detail = code_detail(session, matches[0].system, matches[0].code, day)
             if detail is None:
                 return None
         return DetailBundle(detail, self._synonyms_for(detail))

@@ -14,6 +14,7 @@ class Shortcut:
 
 SHORTCUTS: tuple[Shortcut, ...] = (
     Shortcut("focus_search", "Ctrl+L", "Go to the search bar"),
+    Shortcut("date_of_service", "Alt+D", "Go to the date of service (type a date, Enter; Alt+Down opens a calendar)"),
     Shortcut("open_detail", "Return", "Open the selected code's detail (from the search bar)"),
     Shortcut("escape", "Esc", "Clear the search, or go back to the search bar"),
     Shortcut("copy_code", "Ctrl+C", "Copy the selected code"),
@@ -31,6 +32,8 @@ SHORTCUTS: tuple[Shortcut, ...] = (
     Shortcut("text_bigger", "Ctrl+=", "Larger text"),
     Shortcut("text_smaller", "Ctrl+-", "Smaller text"),
     Shortcut("shortcuts_help", "F1", "Show every shortcut"),
+    Shortcut("import_files", "Ctrl+I", "Import official files… (CMS/CDC downloads, from a folder or USB stick)"),
+    Shortcut("whats_new", "Ctrl+Shift+N", "What's new: the codes each release added, deleted or changed"),
     Shortcut("rebuild", "Ctrl+Shift+R", "Rebuild the code database and search index"),
     Shortcut("quit", "Ctrl+Q", "Quit"),
 )

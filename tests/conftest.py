@@ -79,6 +79,21 @@ def small_data(tmp_path_factory: pytest.TempPathFactory, small_sources) -> Path:
 
 
 @pytest.fixture(scope="session")
+def two_release_data(tmp_path_factory: pytest.TempPathFactory, small_sources) -> Path:
+    """The small fixtures with a second ICD-10-CM release, FY2100: the FY2099 tabular (CDC layout) with E11.65
+    reworded, J18.9 deleted, J18.8 added and E11.9 split into E11.91 (so E11.9 becomes a header)."""
+    import dataclasses
+
+    from db.build import CmFiles, build
+
+    fy2100 = CmFiles(FIXTURES / "icd10cm" / "icd10cm-tabular-2100.xml")
+    sources = dataclasses.replace(small_sources, icd10cm=[fy2100, *small_sources.icd10cm])
+    data_dir = tmp_path_factory.mktemp("two-releases")
+    build(data_dir, sources, progress=lambda _line: None)
+    return data_dir
+
+
+@pytest.fixture(scope="session")
 def full_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A data folder built from the bundled official files (full_data tests only)."""
     from db.build import build

@@ -61,8 +61,28 @@ def test_icd10pcs_export_matches_the_tables(full_data, capsys):
 
 def test_hcpcs_export_matches_the_workbook(full_data, capsys):
     rows = _export(full_data, capsys, "hcpcs")
-    workbook = openpyxl.load_workbook(BuildSources.bundled().hcpcs, read_only=True)
+    workbook = openpyxl.load_workbook(BuildSources.bundled().hcpcs[-1].codes, read_only=True)
     official = {str(code).strip(): text for code, text in list(workbook.active.iter_rows(values_only=True))[1:]}
     workbook.close()
     assert {row["code"]: row["title"] for row in rows} == official
     assert sum(row["kind"] == "modifier" for row in rows) == 383
+
+
+def test_both_icd10cm_releases_and_their_diff(full_data, capsys):
+    """CDC's published billable counts per release, and the FY2025 April -> FY2026 April differences counted
+    independently from the two tabulars (MANIFEST.md, section 2d)."""
+    fy2025 = _export(full_data, capsys, "icd10cm", "--billable", "--date", "2025-05-01")
+    fy2026 = _export(full_data, capsys, "icd10cm", "--billable", "--date", "2026-05-01")
+    assert (len(fy2025), len(fy2026)) == (74_260, 74_719)
+    assert fy2025[0]["release"] == "ICD-10-CM FY2025 (April 1, 2025 update)"
+    args = ["diff", "--system", "icd10cm", "--from", "2025-05-01", "--to", "2026-05-01", "--format", "jsonl"]
+    assert main([*args, "--data", str(full_data)]) == 0
+    changes = [json.loads(line)["change"] for line in capsys.readouterr().out.splitlines()]
+    assert {change: changes.count(change) for change in set(changes)} == {
+        "added": 614,
+        "deleted": 12,
+        "revised": 44,
+        "billable_changed": 16,
+    }
+    # No ICD-10-CM release we bundle covers October 2025 to March 2026: the diff refuses rather than guess.
+    assert main([*args[:4], "2025-12-01", *args[5:], "--data", str(full_data)]) == 1

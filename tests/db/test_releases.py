@@ -14,7 +14,7 @@ from db.build import CmFiles, build
 from db.cli import main
 from db.engine import open_read_only, session_scope
 from db.history import code_history, diff_releases
-from db.in_force import in_force, in_force_all, valid_row_ids
+from db.in_force import in_force, in_force_all, rows_in_force
 from db.layout import DATABASE_FILE, current_dir
 from db.models import Code, Note
 from db.queries import code_detail
@@ -22,19 +22,15 @@ from db.releases import ReleaseInfo, in_force_order
 from db.sources.errors import SourceFormatError
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
-# FY2100 is the FY2099 fixture (CDC tabular layout) with four changes: E11.65 reworded, J18.9 deleted,
-# J18.8 added, E11.9 split into E11.91 (so E11.9 changes from billable to header).
-FY2100 = FIXTURES / "icd10cm" / "icd10cm-tabular-2100.xml"
+# The second ICD-10-CM fixture release (tests/conftest.py: two_release_data) is FY2100: the FY2099 fixture
+# with four changes: E11.65 reworded, J18.9 deleted, J18.8 added, E11.9 split into E11.91 (billable -> header).
 IN_FY2099 = dt.date(2099, 5, 1)
 IN_FY2100 = dt.date(2100, 5, 1)
 
 
-@pytest.fixture(scope="module")
-def two_releases(tmp_path_factory: pytest.TempPathFactory, small_sources) -> Path:
-    sources = dataclasses.replace(small_sources, icd10cm=[CmFiles(FY2100), *small_sources.icd10cm])
-    data_dir = tmp_path_factory.mktemp("two-releases")
-    build(data_dir, sources, progress=lambda _line: None)
-    return data_dir
+@pytest.fixture()
+def two_releases(two_release_data: Path) -> Path:
+    return two_release_data
 
 
 @pytest.fixture()
@@ -114,8 +110,8 @@ def test_history_and_diff(session):
 
 
 def test_word_search_rows_are_those_valid_on_the_date(session):
-    fy2099 = valid_row_ids(session, in_force_all(session, IN_FY2099))
-    fy2100 = valid_row_ids(session, in_force_all(session, IN_FY2100))
+    fy2099 = rows_in_force(session, in_force_all(session, IN_FY2099))
+    fy2100 = rows_in_force(session, in_force_all(session, IN_FY2100))
     j189 = session.scalars(select(Code.id).where(Code.code == "J189")).one()
     j441 = session.scalars(select(Code.id).where(Code.code == "J441")).one()
     assert j189 in fy2099 and j189 not in fy2100 and j441 in fy2099 and j441 in fy2100

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import subprocess
@@ -13,7 +14,7 @@ from PySide6.QtGui import QGuiApplication
 
 from db.user_data import UserData
 from desktop.main_window import MainWindow
-from desktop.services import CodeService
+from desktop.services import CodeService, DatedResults
 
 
 @pytest.fixture
@@ -148,17 +149,21 @@ def test_filters_and_outdated_results_are_dropped(qtbot, make_window):
     assert {window.model.hit(r).system for r in range(window.model.rowCount())} == {"icd10pcs"}
     assert "ICD-10-PCS" in window.status_text.text()
     stale = window.last_results
-    window.service.results_ready.emit(0, stale)  # generation 0 is long gone
+    window.service.results_ready.emit(0, DatedResults(stale, window.service.day, {}))  # generation 0 is long gone
     assert window.last_results is stale
     qtbot.keyClick(window, Qt.Key.Key_B, Qt.KeyboardModifier.ControlModifier)
     assert window.billable_only and "billable only" in window.status_text.text()
 
 
-def test_status_bar_and_banner_say_when_releases_are_superseded(make_window):
+def test_status_bar_and_banner_say_when_no_release_covers_the_date(make_window):
     window = make_window()
-    assert "Releases:" in window.release_text.text()
-    # The small fixture releases are FY2099: valid in the future, so no warning banner.
+    # The small fixture releases are of 2099: no release covers today, so the banner says what to do.
+    assert window.release_text.text().startswith("DOS ")
+    assert not window.release_banner.isHidden()
+    assert "File → Import official files…" in window.release_banner.text()
+    window.set_day(dt.date(2099, 8, 1))
     assert window.release_banner.isHidden()
+    assert "(not in force)" not in window.release_text.text()
 
 
 def test_results_model_passes_qtmodeltester(qtmodeltester, small_data):
