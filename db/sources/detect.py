@@ -156,29 +156,35 @@ def icd10pcs_index(sample: Sample) -> dating.Dated | None:
 
 # The order-file layout (order_files.py): 5-digit order, blank, code left-justified in 7, blank, 0/1, blank,
 # short title in 60, blank, long title.
-_ORDER_LINE = re.compile(r"\d{5} ([0-9A-Z]{3,7}) *(?<=^.{13}) [01] .{60} \S.*")
+_ORDER_LINE = re.compile(r"\d{5} ([0-9A-Z]{3,7}) *(?<=^.{13}) ([01]) .{60} \S.*")
 
 
-def _order_codes(sample: Sample) -> list[str] | None:
+def _order_codes(sample: Sample) -> list[tuple[str, bool]] | None:
+    """(code, valid for billing) of every line of the head, when every line is in the order-file layout."""
     text = sample.text
     lines = [line for line in text.lines if line.strip()] if text else []
     matches = [_ORDER_LINE.fullmatch(line) for line in lines]
     if not matches or not all(matches):
         return None
-    return [match.group(1) for match in matches if match]
+    return [(match.group(1), match.group(2) == "1") for match in matches if match]
+
+
+def _pcs_shaped(codes: list[tuple[str, bool]]) -> bool:
+    # PCS headers are the 3-character tables and every valid code has 7 characters from the PCS alphabet;
+    # ICD-10-CM has headers and billable codes of 3 to 7 characters, and always starts with a letter.
+    return all(len(code) == (7 if billable else 3) and not set(code) & {"I", "O"} for code, billable in codes)
 
 
 def icd10cm_order(sample: Sample) -> dating.Dated | None:
     codes = _order_codes(sample)
-    # ICD-10-CM codes start with a letter; every ICD-10-PCS order file starts with section 0 (digits).
-    if not codes or not all(code[0].isalpha() for code in codes):
+    if not codes or _pcs_shaped(codes) or not all(code[0].isalpha() for code, _ in codes):
         return None
     return dating.order_file_release(sample.names, CM, "ICD-10-CM order file")
 
 
 def icd10pcs_order(sample: Sample) -> dating.Dated | None:
     codes = _order_codes(sample)
-    if not codes or not any(code[0].isdigit() for code in codes) or any(c in "IO" for c in "".join(codes)):
+    if not codes or not _pcs_shaped(codes):
         return None
     return dating.order_file_release(sample.names, PCS, "ICD-10-PCS order file")
 

@@ -12,7 +12,7 @@ __all__ = ["describe", "looks_relevant"]
 
 _CMS_ROOTS = {"ICD10CM.tabular", "ICD10CM.index", "ICD10PCS.tabular", "ICD10PCS.index", "ICD10PCS.definitions"}
 # The other files of the CMS/CDC code-set downloads: read by nothing yet, named so the user knows what they are.
-_CM_CODES_LINE = re.compile(r"[A-Z][0-9A-Z]{2,6} +\S.*")
+_CM_CODES_LINE = re.compile(r"[A-Z](?=[0-9A-Z]*\d)[0-9A-Z]{2,6} +\S.*")  # a code has a digit: not 'THE FILE'
 _PCS_CODES_LINE = re.compile(r"[0-9A-HJ-NP-Z]{7} +\S.*")
 _RELEVANT_NAME = re.compile(
     r"icd|pcs|hcpc|cpt|noc|anweb|tabular|order|index|addend|drug|neoplasm|eindex|code|cms|cdc|medicare|poa|gem",

@@ -231,6 +231,14 @@ def test_official_when_the_file_or_a_zip_it_came_in_has_a_known_checksum(tmp_pat
     assert unzipped.official is None and unzipped.release.name == "ICD-10-CM order file FY2099"
 
 
+def test_order_files_are_told_apart_by_their_codes_not_their_names(tmp_path: Path) -> None:
+    # Only letter sections (X: New Technology) and a misleading name: still ICD-10-PCS by the code shapes.
+    lines = fixture("order", "icd10pcs_order_2099.txt").decode().splitlines()[-2:]
+    path = tmp_path / "icd10cm_order_2099.txt"
+    path.write_text("\r\n".join(lines) + "\r\n")
+    assert [item.kind for item in scan([path], known={}).found] == ["icd10pcs-order"]
+
+
 def nested_zip(depth: int, inner: bytes) -> bytes:
     data = zip_bytes({"icd10cm_index_2099.xml": inner})
     for level in range(depth - 1):
