@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
@@ -56,3 +58,30 @@ def element_text(element: ET.Element | None) -> str:
     if element is None:
         return ""
     return " ".join("".join(element.itertext()).split())
+
+
+def read_wanted_member(path: Path, wanted: Callable[[str], bool], description: str) -> tuple[bytes, str | None]:
+    """The file's bytes, or those of the one member `wanted` accepts when it is a .zip; and that member's name.
+
+    Unlike `read_member_bytes` this picks by a rule on the member name, for CMS zips that hold several
+    text files (the order file beside the code file and addenda).
+    """
+    if not path.is_file():
+        raise SourceFormatError(path, None, "file not found")
+    try:
+        raw = path.read_bytes()
+    except OSError as error:
+        raise SourceFormatError(path, None, f"cannot read file: {error.strerror or error}") from error
+    if not raw.startswith(b"PK\x03\x04"):
+        if path.suffix.lower() == ".zip":
+            raise SourceFormatError(path, None, "not a valid zip archive (truncated or damaged download?)")
+        return raw, None
+    try:
+        with zipfile.ZipFile(io.BytesIO(raw)) as archive:
+            members = [info.filename for info in archive.infolist() if not info.is_dir() and wanted(info.filename)]
+            if len(members) != 1:
+                found = ", ".join(members) if members else "none"
+                raise SourceFormatError(path, None, f"expected exactly one {description} in the archive, found {found}")
+            return archive.read(members[0]), members[0]
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, EOFError, OSError) as error:
+        raise SourceFormatError(path, None, f"damaged zip archive: {error}") from error
