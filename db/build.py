@@ -27,8 +27,10 @@ from db.releases import ReleaseInfo, hcpcs_release, icd10_release, in_force_orde
 from db.search_index import build_search_index
 from db.sources import code_indexes, hcpcs
 from db.sources.errors import SourceFormatError
+from db.sources.hcpcs_workbook import read_anweb_workbook
 from db.sources.icd10cm_tabular import Tabular, parse_tabular
 from db.sources.icd10pcs_tables import PcsDefinitionEntry, PcsTable, parse_definitions, parse_tables
+from db.sources.order_files import OrderRecord, read_cm_order, read_pcs_order
 
 Progress = Callable[[str], None]
 
@@ -43,6 +45,10 @@ class CmFiles:
 
     tabular: Path
     origin: str = "bundled"
+    #: The release as the importer detected it (content, zip names); None: read from the file itself.
+    release: ReleaseInfo | None = None
+    #: The release's order file: official short titles.
+    order: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -52,6 +58,9 @@ class PcsFiles:
     tables: Path
     definitions: Path | None = None
     origin: str = "bundled"
+    release: ReleaseInfo | None = None
+    #: The release's order file: CMS's own long and short titles (else titles are composed from the tables).
+    order: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -61,6 +70,9 @@ class HcpcsFiles:
     codes: Path
     noc: Path | None = None
     origin: str = "bundled"
+    release: ReleaseInfo | None = None
+    #: hcpcs-anweb-text, hcpcs-anweb-workbook or hcpcs-longdesc-workbook; None: told by the file's suffix.
+    kind: str | None = None
 
 
 @dataclass
@@ -135,6 +147,24 @@ def _in_force_order(parsed: list[tuple[ReleaseInfo, Path, T]]) -> list[tuple[Rel
     return [(info, data) for info, (_old, _path, data) in zip(closed, parsed, strict=True)]
 
 
+def _order_titles(
+    order: Path | None, reader: Callable[[Path], list[OrderRecord]], codes: set[str], short: bool
+) -> dict[str, str]:
+    """Official titles from a release's order file (short or long), which must hold the release's codes: an
+    order file of another year is refused, naming both files' counts, rather than mix two releases."""
+    if order is None:
+        return {}
+    records = reader(order)
+    unknown = [record.code for record in records if record.billable and record.code not in codes]
+    if unknown:
+        raise SourceFormatError(
+            order,
+            f"code {unknown[0]}",
+            f"{len(unknown)} codes of the order file are not in the release it was given for",
+        )
+    return {record.code: record.short_title if short else record.long_title for record in records}
+
+
 def _write_database(database: Path, tables: Tables, report: BuildReport) -> None:
     engine: Engine = open_for_writing(database)
     models.Base.metadata.create_all(engine)
@@ -183,17 +213,18 @@ def build_database(
             raise BuildCancelled("build cancelled")
 
     started = time.perf_counter()
-    cm_parsed: list[tuple[ReleaseInfo, Path, tuple[CmFiles, Tabular]]] = []
+    cm_parsed: list[tuple[ReleaseInfo, Path, tuple[CmFiles, Tabular, dict[str, str]]]] = []
     for cm in sources.icd10cm:
         progress(f"Reading ICD-10-CM tabular {cm.tabular.name}")
         tabular = parse_tabular(cm.tabular)
-        info = icd10_release(ICD10CM, "tabular", cm.tabular, tabular.version, "ICD-10-CM")
-        cm_parsed.append((info, cm.tabular, (cm, tabular)))
+        info = cm.release or icd10_release(ICD10CM, "tabular", cm.tabular, tabular.version, "ICD-10-CM")
+        short_titles = _order_titles(cm.order, read_cm_order, {e.code for e in tabular.entries}, short=True)
+        cm_parsed.append((info, cm.tabular, (cm, tabular, short_titles)))
         if should_cancel():
             raise BuildCancelled("build cancelled")
-    for seq, (info, (cm, tabular)) in enumerate(_in_force_order(cm_parsed), start=1):
-        release_id = tables.add_release(info, [cm.tabular], seq, cm.origin)
-        load_icd10cm(tables, tabular, release_id, seq)
+    for seq, (info, (cm, tabular, short_titles)) in enumerate(_in_force_order(cm_parsed), start=1):
+        release_id = tables.add_release(info, [cm.tabular] + ([cm.order] if cm.order else []), seq, cm.origin)
+        load_icd10cm(tables, tabular, release_id, seq, short_titles)
         newest[ICD10CM] = seq
         headers = sum(1 for entry in tabular.entries if not entry.billable)
         release_counts.append({"release": info.name, "billable": tabular.billable_count, "headers": headers})
@@ -211,16 +242,19 @@ def build_database(
 
     started = time.perf_counter()
     pcs_parsed: list[tuple[ReleaseInfo, Path, tuple[PcsFiles, list[PcsTable], list[PcsDefinitionEntry]]]] = []
+    pcs_titles: dict[Path, dict[str, str]] = {}
     for pcs in sources.icd10pcs:
         progress(f"Reading ICD-10-PCS tables {pcs.tables.name}")
         pcs_version, pcs_tables = parse_tables(pcs.tables)
         definitions = parse_definitions(pcs.definitions) if pcs.definitions else []
-        info = icd10_release(ICD10PCS, "tables", pcs.tables, pcs_version, "ICD-10-PCS")
+        info = pcs.release or icd10_release(ICD10PCS, "tables", pcs.tables, pcs_version, "ICD-10-PCS")
+        valid_codes = {code for table in pcs_tables for code, _values in table.codes()}
+        pcs_titles[pcs.tables] = _order_titles(pcs.order, read_pcs_order, valid_codes, short=False)
         pcs_parsed.append((info, pcs.tables, (pcs, pcs_tables, definitions)))
     for seq, (info, (pcs, pcs_tables, definitions)) in enumerate(_in_force_order(pcs_parsed), start=1):
-        files = [pcs.tables] + ([pcs.definitions] if pcs.definitions else [])
+        files = [pcs.tables] + [path for path in (pcs.definitions, pcs.order) if path is not None]
         release_id = tables.add_release(info, files, seq, pcs.origin)
-        count = load_icd10pcs(tables, pcs_tables, definitions, release_id, seq, pcs.tables)
+        count = load_icd10pcs(tables, pcs_tables, definitions, release_id, seq, pcs.tables, pcs_titles[pcs.tables])
         newest[ICD10PCS] = seq
         release_counts.append({"release": info.name, "billable": count, "tables": len(pcs_tables)})
         report.counts["icd10pcs.codes"] = count
@@ -233,9 +267,10 @@ def build_database(
     hcpcs_parsed: list[tuple[ReleaseInfo, Path, tuple[HcpcsFiles, list[hcpcs.HcpcsRecord], frozenset[str]]]] = []
     for hcpcs_files in sources.hcpcs:
         progress(f"Reading HCPCS Level II {hcpcs_files.codes.name}")
-        records = read_hcpcs(hcpcs_files.codes)
+        records = read_hcpcs(hcpcs_files.codes, hcpcs_files.kind)
         noc = hcpcs.read_noc_codes(hcpcs_files.noc) if hcpcs_files.noc else frozenset()
-        hcpcs_parsed.append((hcpcs_release(hcpcs_files.codes), hcpcs_files.codes, (hcpcs_files, records, noc)))
+        info = hcpcs_files.release or hcpcs_release(hcpcs_files.codes)
+        hcpcs_parsed.append((info, hcpcs_files.codes, (hcpcs_files, records, noc)))
     for seq, (info, (hcpcs_files, records, noc)) in enumerate(_in_force_order(hcpcs_parsed), start=1):
         release_files = [hcpcs_files.codes] + ([hcpcs_files.noc] if hcpcs_files.noc else [])
         release_id = tables.add_release(info, release_files, seq, hcpcs_files.origin)
@@ -289,9 +324,11 @@ def _recover_interrupted_swap(data_dir: Path) -> None:
         shutil.rmtree(old, ignore_errors=True)
 
 
-def read_hcpcs(path: Path) -> list[hcpcs.HcpcsRecord]:
-    """A workbook with a long-description column, or the official fixed-width ANWEB file (plain or zipped)."""
-    if path.suffix.lower() in (".xlsx", ".xlsm"):
+def read_hcpcs(path: Path, kind: str | None = None) -> list[hcpcs.HcpcsRecord]:
+    """The official ANWEB workbook or fixed-width text (plain or zipped), or a workbook of long descriptions."""
+    if kind == "hcpcs-anweb-workbook":
+        return read_anweb_workbook(path)
+    if kind == "hcpcs-longdesc-workbook" or (kind is None and path.suffix.lower() in (".xlsx", ".xlsm")):
         return hcpcs.read_long_descriptions_xlsx(path)
     return hcpcs.read_anweb(path)
 

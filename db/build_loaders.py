@@ -22,7 +22,10 @@ PCS_PREFIX_FANOUT_LIMIT = 60
 Counts = dict[str, int]
 
 
-def load_icd10cm(tables: Tables, tabular: Tabular, release_id: int, seq: int) -> None:
+def load_icd10cm(
+    tables: Tables, tabular: Tabular, release_id: int, seq: int, short_titles: dict[str, str] | None = None
+) -> None:
+    short_titles = short_titles or {}
     for entry in tabular.entries:
         tables.add_code(
             ICD10CM,
@@ -34,6 +37,7 @@ def load_icd10cm(tables: Tables, tabular: Tabular, release_id: int, seq: int) ->
             display=entry.display,
             kind=entry.kind,
             title=entry.title,
+            short_title=short_titles.get(entry.code),
             billable=entry.billable,
             parent_code=entry.parent,
             chapter_code=entry.chapter,
@@ -49,8 +53,11 @@ def load_icd10pcs(
     release_id: int,
     seq: int,
     source: Path,
+    official_titles: dict[str, str] | None = None,
 ) -> int:
-    """Codes plus the header rows a coder navigates by: section, body system, operation, body part."""
+    """Codes plus the header rows a coder navigates by: section, body system, operation, body part. Code titles
+    are CMS's own when the release's order file gave them, else composed from the axis labels."""
+    official_titles = official_titles or {}
     headers: dict[str, tuple[str, str]] = {}
     codes: dict[str, str] = {}
 
@@ -86,7 +93,7 @@ def load_icd10pcs(
             headers.setdefault(code[:4], ("body_part", f"{operation.label} of {values[3].label}"))
             if code in codes:
                 raise SourceFormatError(source, f"table {code[:3]}", f"code {code} is defined by two rows")
-            codes[code] = compose_title(values)
+            codes[code] = official_titles.get(code) or compose_title(values)
 
     for prefix in sorted(headers):
         kind, title = headers[prefix]

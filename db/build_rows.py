@@ -102,6 +102,7 @@ class Tables:
         """Add `code` as it reads in release `seq`; notes, 7th characters and HCPCS attributes belong to the
         version, so a change in any of them makes a new version. Returns (row id, is a new version)."""
         notes, sevenths = tuple(notes), tuple(sevenths)
+        values.setdefault("short_title", None)  # every row of one bulk insert needs the same columns
         attribute_items = tuple(sorted(attributes.items())) if attributes else ()
         signature = (tuple(sorted(values.items())), notes, sevenths, attribute_items)
         code_id, is_new = self.codes.add_version(

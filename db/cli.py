@@ -11,10 +11,12 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from db.build import BuildSources, CmFiles, HcpcsFiles, PcsFiles, build
+from db.build import CmFiles, HcpcsFiles, PcsFiles, build
 from db.cli_common import EXIT_BAD_INPUT, EXIT_NO_DATA, SYSTEM_CHOICES, CliError, add_data_option, data_dir, database
+from db.cli_import import add_import_parser
 from db.cli_releases import DateError, add_date_option, command_diff, command_history, parse_day
 from db.engine import open_read_only, session_scope
+from db.imports import sources_with_imports
 from db.in_force import in_force, in_force_all, valid_codes
 from db.layout import INDEX_DIR
 from db.queries import (
@@ -32,7 +34,9 @@ from db.sources.errors import SourceFormatError
 
 
 def command_build(args: argparse.Namespace) -> int:
-    sources = BuildSources.bundled()
+    target = data_dir(args)
+    # The bundled files plus every release imported into this data folder (a rebuild never drops them).
+    sources = sources_with_imports(target)
 
     def given(value: str | None) -> Path | None:
         return Path(value).expanduser().resolve() if value is not None else None
@@ -59,7 +63,6 @@ def command_build(args: argparse.Namespace) -> int:
         # Another release may have deleted codes that the curated lay terms or articles name: leave those
         # links out (the build counts them) rather than refuse to load the user's official files.
         sources.strict_links = False
-    target = data_dir(args)
     started = time.perf_counter()
     print(f"Building Codebook data into {target}", flush=True)
     report = build(target, sources, progress=lambda line: print(line, flush=True), with_index=not args.no_index)
@@ -374,6 +377,7 @@ def make_parser() -> argparse.ArgumentParser:
     diff_parser.add_argument("--to", dest="to_date", required=True, metavar="YYYY-MM-DD")
     diff_parser.add_argument("--format", choices=("csv", "jsonl"), default="csv")
     diff_parser.set_defaults(handler=command_diff)
+    add_import_parser(commands)
     return parser
 
 

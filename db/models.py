@@ -82,6 +82,8 @@ class Code(Base):
     #: body_part, code (ICD-10-PCS); code, modifier (HCPCS, CPT).
     kind: Mapped[str] = mapped_column(String(16))
     title: Mapped[str] = mapped_column(Text)
+    #: The official short title, when the release's order file was loaded.
+    short_title: Mapped[str | None] = mapped_column(String(80))
     billable: Mapped[bool] = mapped_column(Boolean)
     parent_code: Mapped[str | None] = mapped_column(String(16))
     chapter_code: Mapped[str | None] = mapped_column(String(16))

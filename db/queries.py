@@ -257,6 +257,8 @@ class CodeDetail:
     history_line: str | None = None
     #: Set when no loaded release covers the date: what the clerk should do.
     notice: str | None = None
+    #: The official short title (ICD-10-CM, when the release's order file was loaded).
+    short_title: str | None = None
 
     def to_json(self) -> dict[str, object]:
         def ref(item: CodeRef) -> dict[str, object]:
@@ -278,6 +280,7 @@ class CodeDetail:
             "history_line": self.history_line,
             "history": [step.to_json() for step in self.history],
             "notice": self.notice,
+            "short_title": self.short_title,
             "release": self.release.to_json(),
             "path": [ref(item) for item in self.path],
             "children": [ref(item) for item in self.children],
@@ -533,6 +536,7 @@ def code_detail(session: Session, system: str, code_text: str, day: dt.date | No
         history=tuple(history),
         history_line=history_line(history),
         notice=answer.notice() if answer else None,
+        short_title=code.short_title,
     )
 
 

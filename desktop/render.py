@@ -126,6 +126,8 @@ def link_codes_in(text: str, system: str = "icd10cm") -> str:
 def overview_html(detail: CodeDetail, today: dt.date) -> str:
     ref = detail.ref
     parts = [f"<h2>{esc(ref.display)} &nbsp; {esc(ref.title)}</h2>"]
+    if detail.short_title:
+        parts.append(f"<p>Official short title: {esc(detail.short_title)}</p>")
     status_color = "#1b7f3b" if ref.billable else "#b35c00"
     parts.append(f'<p><b style="color:{status_color}">{esc(detail.status)}</b></p>')
     if detail.path:

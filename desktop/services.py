@@ -121,9 +121,10 @@ class CodeService(QObject):
                 if (hit.system, hit.code) in in_force_then or hit.system not in answers:
                     continue
                 answer = answers[hit.system]
-                version = version_at(session, hit.system, hit.code, answer.release.seq) or versions(
-                    session, hit.system, hit.code
-                )[-1]
+                version = (
+                    version_at(session, hit.system, hit.code, answer.release.seq)
+                    or versions(session, hit.system, hit.code)[-1]
+                )
                 not_valid[(hit.system, hit.code)] = validity_text(session, version, answer)[1]
         return DatedResults(replace(results, hits=kept), day, not_valid)
 

@@ -1,0 +1,227 @@
+"""Official files from disk -> new releases in the data folder: detect, plan, build (which validates), then swap.
+
+One path for every kind of file: `scan` says what each file is by its content; the plan groups the files into
+releases and says, for each, whether it is new, already loaded or left out (and why); `run_import` copies the
+new files into `imports/`, builds everything into a temporary folder and swaps it in. A bad, truncated or
+partial set of files stops the build before the swap: the new copies are removed and nothing changes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from db.build import BuildReport, build
+from db.imports import (
+    HCPCS_CODE_KINDS,
+    IMPORTS_DIR,
+    INDEX_FIELDS,
+    Imports,
+    StoredFile,
+    StoredRelease,
+    sources_with_imports,
+)
+from db.in_force import ReleaseRef
+from db.releases import ReleaseInfo
+from db.sources.detect import FoundFile, Unrecognised, scan
+
+#: The file that makes a release of each code set, by preference; the others join a release of theirs.
+MAIN_KINDS = {"icd10cm-tabular": "icd10cm", "icd10pcs-tables": "icd10pcs"} | {k: "hcpcs" for k in HCPCS_CODE_KINDS}
+#: Files that only make sense with their release's main file in the same import.
+NEEDS_MAIN = {"icd10cm-order", "icd10pcs-definitions", "icd10pcs-order", "hcpcs-noc"}
+
+
+@dataclass(frozen=True)
+class FileReport:
+    found: FoundFile
+    #: new, already loaded, left out
+    status: str
+    why: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        release = self.found.release
+        return {
+            "kind": self.found.kind,
+            "location": self.found.location,
+            "name": self.found.name,
+            "bytes": self.found.size,
+            "sha256": self.found.sha256,
+            "system": release.system,
+            "release": release.name,
+            "valid_from": release.valid_from.isoformat() if release.valid_from else None,
+            "valid_to": release.valid_to.isoformat() if release.valid_to else None,
+            "release_evidence": self.found.release_evidence,
+            "official": self.found.official,
+            "status": self.status,
+            "why": self.why,
+        }
+
+
+@dataclass(frozen=True)
+class Draft:
+    """A release to import: its dates and the files that make it."""
+
+    release: ReleaseInfo
+    files: tuple[FoundFile, ...]
+
+
+@dataclass
+class ImportPlan:
+    reports: list[FileReport] = field(default_factory=list)
+    unrecognised: list[Unrecognised] = field(default_factory=list)
+    drafts: list[Draft] = field(default_factory=list)
+    #: Reasons the import cannot go ahead (a partial set of files): nothing is changed.
+    refusals: list[str] = field(default_factory=list)
+
+    @property
+    def has_new(self) -> bool:
+        return bool(self.drafts)
+
+
+def _key(release: ReleaseInfo) -> tuple[str, dt.date | None]:
+    return release.system, release.valid_from
+
+
+def plan_import(paths: Sequence[Path], loaded: Sequence[ReleaseRef], imports: Imports) -> ImportPlan:
+    """What importing `paths` would do, given the releases loaded now; reads only the files' heads and sums."""
+    result = scan(paths)
+    plan = ImportPlan(unrecognised=list(result.unrecognised))
+    loaded_keys = {(r.system, r.valid_from): r.name for r in loaded}
+    seen_sums: dict[str, FoundFile] = {}
+    mains: dict[tuple[str, dt.date | None], FoundFile] = {}
+    companions: list[FoundFile] = []
+    for found in result.found:
+        if found.sha256 in seen_sums:
+            plan.reports.append(FileReport(found, "left out", f"the same file as {seen_sums[found.sha256].location}"))
+            continue
+        seen_sums[found.sha256] = found
+        if found.sha256 in imports.checksums():
+            plan.reports.append(FileReport(found, "already loaded", "imported before"))
+            continue
+        if found.kind not in MAIN_KINDS:
+            companions.append(found)
+            continue
+        key = _key(found.release)
+        if key in loaded_keys:
+            plan.reports.append(FileReport(found, "already loaded", f"{loaded_keys[key]} is loaded"))
+        elif key in mains:
+            kept = mains[key]
+            plan.reports.append(FileReport(found, "left out", f"the same release is read from {kept.location}"))
+        else:
+            mains[key] = found
+    members: dict[tuple[str, dt.date | None], list[FoundFile]] = {key: [main] for key, main in mains.items()}
+    index_only: list[FoundFile] = []
+    for found in companions:
+        home = _home(found, mains)
+        twin = next((f for f in members.get(home, []) if f.kind == found.kind), None) if home is not None else None
+        if twin is not None:
+            plan.reports.append(FileReport(found, "left out", f"the same release's {found.kind} is {twin.location}"))
+        elif home is not None:
+            members[home].append(found)
+        elif any(_same_release(found.release, system, start) for system, start in loaded_keys):
+            plan.reports.append(FileReport(found, "already loaded", "its release is loaded"))
+        elif found.kind in NEEDS_MAIN:
+            plan.refusals.append(
+                f"{found.location}: {found.kind.replace('-', ' ')} of {found.release.name} needs its release's main "
+                "file in the same import (the tabular, the tables or the HCPCS codes file)"
+            )
+            plan.reports.append(FileReport(found, "left out", "its release's main file is not among the files"))
+        elif found.kind in INDEX_FIELDS and _older_than_loaded(found.release, loaded):
+            plan.reports.append(FileReport(found, "left out", "older than the newest loaded release of its code set"))
+        elif found.kind in INDEX_FIELDS:
+            index_only.append(found)
+    for key, files in members.items():
+        plan.drafts.append(Draft(mains[key].release, tuple(files)))
+        plan.reports.extend(FileReport(f, "new") for f in files)
+    for found in index_only:
+        plan.drafts.append(Draft(found.release, (found,)))
+        plan.reports.append(FileReport(found, "new"))
+    return plan
+
+
+def _older_than_loaded(release: ReleaseInfo, loaded: Sequence[ReleaseRef]) -> bool:
+    starts = [r.valid_from for r in loaded if r.system == release.system and r.valid_from is not None]
+    if not starts or release.valid_from is None:
+        return False
+    return _fiscal_year(release.valid_from) < _fiscal_year(max(starts))
+
+
+def _same_release(release: ReleaseInfo, system: str, start: dt.date | None) -> bool:
+    """A companion file of a loaded release: HCPCS by its quarter, ICD-10 by its fiscal year."""
+    if release.system == "hcpcs":
+        return (system, start) == _key(release)
+    return _same_year(release, ReleaseInfo(system, "", "", start, None))
+
+
+def _same_year(release: ReleaseInfo, other: ReleaseInfo) -> bool:
+    """Same code set and same fiscal year (an October release and its April update count as one year)."""
+    if release.system != other.system or release.valid_from is None or other.valid_from is None:
+        return False
+    return _fiscal_year(release.valid_from) == _fiscal_year(other.valid_from)
+
+
+def _fiscal_year(day: dt.date) -> int:
+    return day.year + 1 if day.month >= 10 else day.year
+
+
+def _home(found: FoundFile, mains: dict[tuple[str, dt.date | None], FoundFile]) -> tuple[str, dt.date | None] | None:
+    """The release in this import a companion file belongs to: same dates first, else the same fiscal year
+    (HCPCS: the same quarter)."""
+    exact = _key(found.release)
+    if exact in mains:
+        return exact
+    if found.release.system == "hcpcs":
+        return None
+    return next((key for key, main in mains.items() if _same_year(found.release, main.release)), None)
+
+
+Progress = Callable[[str], None]
+
+
+def run_import(
+    plan: ImportPlan,
+    data_dir: Path,
+    progress: Progress = print,
+    should_cancel: Callable[[], bool] = lambda: False,
+) -> BuildReport:
+    """Copy the plan's new files into `data_dir/imports/`, rebuild with them and swap the new data in.
+
+    Any failure (a file that does not parse, a cancel) removes the copies: the previous data, and the record
+    of earlier imports, stay exactly as they were.
+    """
+    if plan.refusals:
+        raise ValueError("the plan has refusals: " + "; ".join(plan.refusals))
+    imports = Imports.load(data_dir)
+    folder = data_dir / IMPORTS_DIR
+    created: list[Path] = []
+    stored: list[StoredRelease] = []
+    stamp = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    try:
+        for draft in plan.drafts:
+            release = draft.release
+            start = release.valid_from.isoformat() if release.valid_from else "undated"
+            slug = f"{release.system}-{start}-{draft.files[0].sha256[:10]}"
+            target = folder / slug
+            if target.exists():
+                shutil.rmtree(target)  # left by an import that crashed before it was recorded
+            created.append(target)
+            files = []
+            for found in draft.files:
+                progress(f"Copying {found.location}")
+                written = found.materialize(target)
+                files.append(StoredFile(found.kind, f"{slug}/{written.name}", found.sha256, found.location))
+            stored.append(
+                StoredRelease(release.system, release.name, release.valid_from, release.valid_to, tuple(files), stamp)
+            )
+        updated = Imports(imports.releases + stored)
+        report = build(data_dir, sources_with_imports(data_dir, updated), progress, should_cancel)
+    except BaseException:
+        for target in created:
+            shutil.rmtree(target, ignore_errors=True)
+        raise
+    updated.save(data_dir)
+    return report
