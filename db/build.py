@@ -16,6 +16,7 @@ from sqlalchemy import Engine, insert
 
 from db import models
 from db.engine import open_for_writing
+from db.integrity import write_manifest
 from db.lay_terms import default_lay_terms_path
 from db.layout import BUILD_INFO_FILE, CURRENT, DATA_FORMAT, DATABASE_FILE, INDEX_DIR
 from db.models import CPT, HCPCS, ICD10CM, ICD10PCS
@@ -608,6 +609,7 @@ def build(
             ),
             encoding="utf-8",
         )
+        write_manifest(staging)
         current, old = data_dir / CURRENT, data_dir / f"{CURRENT}.old"
         if current.exists():
             current.rename(old)

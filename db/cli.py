@@ -275,6 +275,28 @@ def command_show(args: argparse.Namespace) -> int:
     return 0
 
 
+def command_verify(args: argparse.Namespace) -> int:
+    """Every built file against the build's manifest (sha256); 1 naming each damaged file."""
+    from db.integrity import MANIFEST_FILE, verify
+
+    folder = current_dir(_data_dir(args))
+    if not folder.is_dir():
+        raise CliError(f"no built data in {_data_dir(args)}: run `codebook-cli build` first", EXIT_NO_DATA)
+    started = time.perf_counter()
+    problems = verify(folder)
+    seconds = round(time.perf_counter() - started, 3)
+    if args.json:
+        report = {"folder": str(folder), "ok": not problems, "problems": [p.to_json() for p in problems]}
+        print(json.dumps({**report, "seconds": seconds}, indent=2, sort_keys=True))
+    elif problems:
+        for problem in problems:
+            print(f"damaged: {folder / problem.path}: {problem.detail}")
+        print(f"{len(problems)} problem(s) in {folder}: rebuild with `codebook-cli build`", file=sys.stderr)
+    else:
+        print(f"OK: every file in {folder} matches {MANIFEST_FILE} (sha256, {seconds:.2f} s)")
+    return 1 if problems else 0
+
+
 def render_detail_text(detail: CodeDetail) -> str:
     lines = [f"{detail.ref.display}  {detail.ref.title}", f"  {system_label(detail.ref.system)}, {detail.status}"]
     release = detail.release
@@ -361,6 +383,11 @@ def make_parser() -> argparse.ArgumentParser:
     show_parser.add_argument("--system", choices=SYSTEM_CHOICES)
     show_parser.add_argument("--json", action="store_true")
     show_parser.set_defaults(handler=command_show)
+
+    verify_parser = commands.add_parser("verify", help="check every built file against the build's checksums")
+    _add_data_option(verify_parser)
+    verify_parser.add_argument("--json", action="store_true")
+    verify_parser.set_defaults(handler=command_verify)
     return parser
 
 
