@@ -1,24 +1,25 @@
 """Checksums of a built data folder: the manifest a build writes, the full `verify` and the start-up `quick_check`.
 
-Algorithms, chosen by measurement on the full build (85 MB: codebook.sqlite 44 MB, index/ 41 MB in 8 files;
-2-core shared VM, warm page cache, best of 3, `python benchmarks/checksums.py --data DIR`):
+Algorithms, chosen by measurement on the full build (89 MB in 11 files: codebook.sqlite 44 MB, index/ 42 MB;
+2-core VM shared with other jobs, warm page cache, best of 3; `python benchmarks/checksums.py --data DIR`):
 
-    plain read 6300 MB/s, zlib.crc32 2700 MB/s, sha256 1300 MB/s (SHA-NI), blake2b 800 MB/s, md5 650 MB/s,
-    xxhash xxh3_64 4900 MB/s (not a dependency: it would save ~15 ms a start on this data).
+    plain read 6400 MB/s, zlib.crc32 2700 MB/s, sha256 1260 MB/s (SHA-NI), sha1 1300, blake2b 700-800,
+    md5 500-650; xxhash's xxh3_64 4900 MB/s (not a dependency: it would save ~15 ms a start on this data).
 
 `verify` uses sha256: a strong digest anyone can recompute with `sha256sum`. `quick_check` uses zlib.crc32,
-from the standard library (nothing new to bundle), twice the speed of sha256 here and far more than that on
-CPUs without SHA instructions; it is there to catch damage (a bad sector, a half-copied install, a few
-overwritten bytes), not tampering, which 32 bits do with a 1 in 4 billion miss rate per damaged file.
+from the standard library (nothing new to bundle), twice the speed of sha256 here and more than that on CPUs
+without SHA instructions; it is there to catch damage (a bad sector, a half-copied install, a few overwritten
+bytes), not tampering, which its 32 bits do with a 1 in 4 billion miss rate per damaged file.
 
-When quick_check runs: before the window shows, inside `db.data_check.data_problem`. It costs 35 ms on the
-full data with a warm cache and 60 ms after the files were evicted from the page cache here (about 0.2 s on a
-500 MB/s SATA SSD), against a start-up of 0.7-1.0 s and a budget of 1.5 s. Running it on a worker thread after
-the window shows would save those milliseconds only to add a state in which the window is up but the data is
-not yet trusted (results disabled, the release line and favorites' titles read from unchecked files, a rebuild
-swapped in under an open window). Checking first means nothing is read from a damaged file, ever, and a damaged
-folder goes down the same rebuild path as a missing one. Pages read by the check also warm the cache the first
-searches use.
+When quick_check runs: before the window shows, inside `db.data_check.data_problem`. On the full data it costs
+33 ms with a warm cache and 90 ms after the files were evicted from the page cache (`verify`: 70 / 130-160 ms),
+about 0.2 s from a 500 MB/s SATA SSD, against a start-up of 0.8-0.9 s here (median of 10 `codebook
+--self-test` runs: 865 ms before, 915 ms after) and a budget of 1.5 s. Running it on a worker thread after the
+window shows would save those milliseconds only to add a state in which the window is up but the data is not
+yet trusted (results to disable, the release line and the first searches read from unchecked files, a rebuild
+swapped in under an open window). Checking first means nothing is ever read from a damaged file, and a damaged
+folder takes the same rebuild path as a missing one. The pages it reads also warm the cache the first searches
+use. Sizes are compared first (one stat per file), so a truncated or missing file costs no reading at all.
 """
 
 from __future__ import annotations
