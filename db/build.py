@@ -19,6 +19,7 @@ from db import models
 from db.build_loaders import load_articles, load_hcpcs, load_icd10cm, load_icd10pcs, load_index_entries
 from db.build_rows import Tables
 from db.engine import open_for_writing
+from db.integrity import write_manifest
 from db.lay_terms import default_lay_terms_path
 from db.layout import BUILD_INFO_FILE, CURRENT, DATA_FORMAT, DATABASE_FILE, INDEX_DIR
 from db.models import HCPCS, ICD10CM, ICD10PCS
@@ -379,6 +380,7 @@ def build(
             ),
             encoding="utf-8",
         )
+        write_manifest(staging)
         current, old = data_dir / CURRENT, data_dir / f"{CURRENT}.old"
         if current.exists():
             current.rename(old)

@@ -1,4 +1,4 @@
-"""`codebook-cli import PATH...`: official files from disk (zips, folders, files) into the data folder."""
+"""The data folder's own commands: `import PATH...` (official files from disk, as downloaded) and `verify`."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import sys
 import time
 from pathlib import Path
 
-from db.cli_common import EXIT_BAD_INPUT, CliError, add_data_option
+from db.cli_common import EXIT_BAD_INPUT, EXIT_NO_DATA, CliError, add_data_option, data_dir
 from db.engine import open_read_only, session_scope
 from db.importer import ImportPlan, plan_import, run_import
 from db.imports import Imports
@@ -118,3 +118,25 @@ def add_import_parser(commands: argparse._SubParsersAction[argparse.ArgumentPars
     parser.add_argument("paths", nargs="+", metavar="PATH")
     parser.add_argument("--json", action="store_true")
     parser.set_defaults(handler=command_import)
+
+
+def command_verify(args: argparse.Namespace) -> int:
+    """Every built file against the build's manifest (sha256); 1 naming each damaged file."""
+    from db.integrity import MANIFEST_FILE, verify
+
+    folder = current_dir(data_dir(args))
+    if not folder.is_dir():
+        raise CliError(f"no built data in {data_dir(args)}: run `codebook-cli build` first", EXIT_NO_DATA)
+    started = time.perf_counter()
+    problems = verify(folder)
+    seconds = round(time.perf_counter() - started, 3)
+    if args.json:
+        report = {"folder": str(folder), "ok": not problems, "problems": [p.to_json() for p in problems]}
+        print(json.dumps({**report, "seconds": seconds}, indent=2, sort_keys=True))
+    elif problems:
+        for problem in problems:
+            print(f"damaged: {folder / problem.path}: {problem.detail}")
+        print(f"{len(problems)} problem(s) in {folder}: rebuild with `codebook-cli build`", file=sys.stderr)
+    else:
+        print(f"OK: every file in {folder} matches {MANIFEST_FILE} (sha256, {seconds:.2f} s)")
+    return 1 if problems else 0

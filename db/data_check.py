@@ -6,6 +6,7 @@ import json
 import sqlite3
 from pathlib import Path
 
+from db.integrity import quick_check
 from db.layout import BUILD_INFO_FILE, DATA_FORMAT, DATABASE_FILE, INDEX_DIR, current_dir
 from db.search_index import INDEX_FORMAT
 
@@ -22,6 +23,12 @@ def data_problem(data_dir: Path) -> str | None:
         return f"the build record in {folder} is missing or damaged"
     if info.get("data_format") != DATA_FORMAT:
         return f"the data in {data_dir} was built by another version of Codebook"
+    # Before anything opens the database or index: a damaged file must be rebuilt, never searched.
+    damaged = quick_check(folder)
+    if damaged:
+        shown = "; ".join(str(problem) for problem in damaged[:3])
+        more = f" (and {len(damaged) - 3} more)" if len(damaged) > 3 else ""
+        return f"the data in {folder} is damaged: {shown}{more}"
     try:
         connection = sqlite3.connect(database.resolve().as_uri() + "?mode=ro&immutable=1", uri=True)
         try:

@@ -9,7 +9,7 @@ INDEX_DIR = "index"
 BUILD_INFO_FILE = "build.json"
 DATABASE_FILE = "codebook.sqlite"
 #: Bumped whenever the database or index layout changes, so older built data is rebuilt, not misread.
-DATA_FORMAT = 1
+DATA_FORMAT = 2  # 2: the build writes manifest.json (checked at start-up)
 
 
 def current_dir(data_dir: Path) -> Path:

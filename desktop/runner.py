@@ -11,7 +11,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QIcon, QPalette
-from PySide6.QtWidgets import QApplication, QMessageBox, QProgressDialog, QStyleFactory
+from PySide6.QtWidgets import QApplication, QMessageBox, QProgressDialog, QStyleFactory, QWidget
 
 from db.data_check import data_problem
 from db.paths import DATA_DIR_ENV, default_data_dir, is_frozen, rebuilt_data_dir, resources_dir, user_dir
@@ -130,6 +130,21 @@ def build_with_progress(target: Path, reason: str, parent: object = None) -> boo
     return False
 
 
+def tell_about_recovered_user_data(parent: QWidget, user_data: UserData) -> QMessageBox | None:
+    """A damaged user.sqlite was replaced: say so and where it was kept (Enter or Esc closes the box)."""
+    if user_data.recovered is None:
+        return None
+    log.warning("user data was damaged: %s", user_data.recovered.message().replace("\n", " "))
+    box = QMessageBox(
+        QMessageBox.Icon.Warning, "Codebook", user_data.recovered.message(), QMessageBox.StandardButton.Ok, parent
+    )
+    box.setEscapeButton(QMessageBox.StandardButton.Ok)
+    # The path can be selected and copied, for whoever tries to recover the old file.
+    box.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    box.open()
+    return box
+
+
 def run(args: argparse.Namespace, log_file: Path | None, process_age_ms: Callable[[], float]) -> int:
     from desktop.app import install_excepthook, print_json
     from desktop.main_window import MainWindow
@@ -182,6 +197,10 @@ def run(args: argparse.Namespace, log_file: Path | None, process_age_ms: Callabl
 
     window.rebuild_requested.connect(rebuild)
     window.show()
+    if not args.self_test:
+        tell_about_recovered_user_data(window, user_data)
+    elif user_data.recovered is not None:
+        print(f"self-test: {user_data.recovered.message()}", file=sys.stderr)
     if args.self_test:
         from desktop.self_test import SelfTest
 
