@@ -21,6 +21,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from db.sources.errors import SourceFormatError  # noqa: E402
 from db.sources.icd10pcs_tables import AxisValue, compose_title, parse_tables  # noqa: E402
 
 DEFAULT_TABLES = REPO / "resources" / "sources" / "icd10pcs" / "fy2026" / "icd10pcs_tables_2026.xml.zip"
@@ -110,7 +111,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--show", choices=[TUNING, HELD_OUT], default=TUNING, help="whose mismatches to print")
     args = parser.parse_args(argv)
 
-    report = compare(args.tables, args.sample)
+    try:
+        report = compare(args.tables, args.sample)
+    except (OSError, ValueError, SourceFormatError) as error:
+        print(f"pcs_titles: {error}", file=sys.stderr)
+        return 2
     held_out = sorted({c.code[:3] for c in report.comparisons if c.part == HELD_OUT})
     print(f"tables {args.tables}\nsample {args.sample}")
     print(f"codes compared: {len(report.comparisons)} (sample codes not in these tables: {len(report.not_in_tables)})")
