@@ -11,6 +11,7 @@ from xml.etree import ElementTree as ET
 
 from db.sources.errors import SourceFormatError
 from db.sources.files import element_text, parse_xml
+from db.sources.pcs_titles import long_title
 
 AXIS_CHARACTER = re.compile(r"^[0-9A-HJ-NP-Z]$")  # PCS never uses the letters I and O
 
@@ -138,41 +139,6 @@ def parse_definitions(path: Path) -> list[PcsDefinitionEntry]:
     return entries
 
 
-LATERALITY = re.compile(r"^(?P<part>.+), (?P<side>Right|Left|Bilateral)$")
-
-
-def _natural_body_part(label: str) -> str:
-    """'Hip Joint, Right' reads 'Right Hip Joint' in CMS long titles."""
-    match = LATERALITY.match(label)
-    return f"{match['side']} {match['part']}" if match else label
-
-
 def compose_title(values: tuple[AxisValue, ...]) -> str:
-    """A long title composed from the axis labels, in the pattern of the CMS order file.
-
-    CMS reads e.g. 0SR9019 as "Replacement of Right Hip Joint with Metal Synthetic Substitute, Cemented,
-    Open Approach": operation, body part, device (unless "No Device"), qualifier (unless "No Qualifier";
-    "Diagnostic" goes last), approach. The official titles are in the order file, which we do not have.
-    """
-    operation = values[2].label
-    body_part = _natural_body_part(values[3].label) if values[3].axis_title == "Body Part" else values[3].label
-    approach = values[4]
-    device = values[5]
-    qualifier = values[6]
-    is_none = {"No Device", "No Qualifier", "None", "No Method", "No Contrast"}
-    head = operation if body_part in is_none else f"{operation} of {body_part}"
-    if operation == "Bypass" and qualifier.label not in is_none:
-        head = f"Bypass {body_part} to {qualifier.label}"
-    parts = [head]
-    if device.label not in is_none:
-        parts[0] += f" with {device.label}" if device.axis_title == "Device" else f", {device.label}"
-    trailing_diagnostic = qualifier.label == "Diagnostic"
-    if qualifier.label not in is_none and operation != "Bypass" and not trailing_diagnostic:
-        parts.append(qualifier.label)
-    if approach.axis_title == "Approach":
-        parts.append(f"{approach.label} Approach")
-    elif approach.label not in is_none:
-        parts.append(approach.label)
-    if trailing_diagnostic:
-        parts.append("Diagnostic")
-    return ", ".join(parts)
+    """A code's long title composed from its axis labels, worded as CMS words it (db.sources.pcs_titles)."""
+    return long_title(values, values[0].character)

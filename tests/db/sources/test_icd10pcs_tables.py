@@ -49,7 +49,7 @@ def test_each_character_carries_its_axis_meaning(codes):
         ("0DBJ4ZX", "Excision of Appendix, Percutaneous Endoscopic Approach, Diagnostic"),
         (
             "0SR9019",
-            "Replacement of Right Hip Joint with Synthetic Substitute, Metal, Cemented, Open Approach",
+            "Replacement of Right Hip Joint with Metal Synthetic Substitute, Cemented, Open Approach",
         ),
     ],
 )
