@@ -70,7 +70,7 @@ def command_import(args: argparse.Namespace) -> int:
     missing = [str(p) for p in paths if not p.exists()]
     if missing:
         raise CliError(f"no such file or folder: {', '.join(missing)}", EXIT_BAD_INPUT)
-    plan = plan_import(paths, loaded_releases(target), Imports.load(target))
+    plan = plan_import(paths, loaded_releases(target), Imports.load(target), target)
     quiet = args.json
     if not quiet:
         print(f"Found in {', '.join(map(str, paths))}:")
@@ -91,11 +91,14 @@ def command_import(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     report = run_import(plan, target, progress=(lambda _line: None) if quiet else lambda line: print(line, flush=True))
     counts = {entry["release"]: entry for entry in report.facts.get("release_counts", [])}
-    imported = [draft.release.name for draft in plan.drafts]
+    imported = [draft.release.name for draft in plan.drafts] + sorted(plan.store_files)
+    rows: dict[str, object] = {draft.release.name: counts.get(draft.release.name, {}) for draft in plan.drafts}
+    for name in plan.store_files:
+        rows[name] = {k.split(".", 1)[1]: v for k, v in report.counts.items() if k.startswith(f"{name}.")}
     result.update(
         imported=imported,
         changed=True,
-        rows={name: counts.get(name, {}) for name in imported},
+        rows=rows,
         seconds=round(time.perf_counter() - started, 1),
     )
     return _finish(args, result, f"Imported {', '.join(imported)} into {target} in {result['seconds']} s.", 0)

@@ -35,6 +35,36 @@ MAIN_KINDS = {"icd10cm-tabular": "icd10cm", "icd10pcs-tables": "icd10pcs"} | {k:
 NEEDS_MAIN = {"icd10cm-order", "icd10pcs-definitions", "icd10pcs-order", "hcpcs-noc"}
 
 
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class StoreLoader:
+    """Data that lives in its own store beside the code database (NCCI edits, coverage documents...).
+
+    `load(files, data_dir, progress, should_cancel)` validates every file, builds its store in a temporary
+    file and swaps it in atomically (nothing changes on any error), and returns counts of what it loaded.
+    `loaded(data_dir)` gives the sha256 of the files its store was built from, so the same files imported
+    twice change nothing. Register one with `register_store_loader` from the module that owns the store.
+    """
+
+    name: str
+    kinds: frozenset[str]
+    load: Callable[[list[FoundFile], Path, Progress, Callable[[], bool]], dict[str, int]]
+    loaded: Callable[[Path], set[str]]
+
+
+STORE_LOADERS: dict[str, StoreLoader] = {}
+
+
+def register_store_loader(loader: StoreLoader) -> None:
+    STORE_LOADERS[loader.name] = loader
+
+
+def _store_loader_of(kind: str) -> StoreLoader | None:
+    return next((loader for loader in STORE_LOADERS.values() if kind in loader.kinds), None)
+
+
 @dataclass(frozen=True)
 class FileReport:
     found: FoundFile
@@ -76,17 +106,21 @@ class ImportPlan:
     drafts: list[Draft] = field(default_factory=list)
     #: Reasons the import cannot go ahead (a partial set of files): nothing is changed.
     refusals: list[str] = field(default_factory=list)
+    #: Files for stores beside the code database, by store loader name.
+    store_files: dict[str, list[FoundFile]] = field(default_factory=dict)
 
     @property
     def has_new(self) -> bool:
-        return bool(self.drafts)
+        return bool(self.drafts) or any(self.store_files.values())
 
 
 def _key(release: ReleaseInfo) -> tuple[str, dt.date | None]:
     return release.system, release.valid_from
 
 
-def plan_import(paths: Sequence[Path], loaded: Sequence[ReleaseRef], imports: Imports) -> ImportPlan:
+def plan_import(
+    paths: Sequence[Path], loaded: Sequence[ReleaseRef], imports: Imports, data_dir: Path | None = None
+) -> ImportPlan:
     """What importing `paths` would do, given the releases loaded now; reads only the files' heads and sums."""
     result = scan(paths)
     plan = ImportPlan(unrecognised=list(result.unrecognised))
@@ -101,6 +135,14 @@ def plan_import(paths: Sequence[Path], loaded: Sequence[ReleaseRef], imports: Im
         seen_sums[found.sha256] = found
         if found.sha256 in imports.checksums():
             plan.reports.append(FileReport(found, "already loaded", "imported before"))
+            continue
+        store = _store_loader_of(found.kind)
+        if store is not None:
+            if data_dir is not None and found.sha256 in store.loaded(data_dir):
+                plan.reports.append(FileReport(found, "already loaded", f"in the {store.name} data"))
+            else:
+                plan.store_files.setdefault(store.name, []).append(found)
+                plan.reports.append(FileReport(found, "new"))
             continue
         if found.kind not in MAIN_KINDS:
             companions.append(found)
@@ -179,9 +221,6 @@ def _home(found: FoundFile, mains: dict[tuple[str, dt.date | None], FoundFile]) 
     return next((key for key, main in mains.items() if _same_year(found.release, main.release)), None)
 
 
-Progress = Callable[[str], None]
-
-
 def run_import(
     plan: ImportPlan,
     data_dir: Path,
@@ -195,6 +234,13 @@ def run_import(
     """
     if plan.refusals:
         raise ValueError("the plan has refusals: " + "; ".join(plan.refusals))
+    store_counts: dict[str, int] = {}
+    for name, store_batch in plan.store_files.items():
+        progress(f"Loading {name} data")
+        for key, value in STORE_LOADERS[name].load(store_batch, data_dir, progress, should_cancel).items():
+            store_counts[f"{name}.{key}"] = value
+    if not plan.drafts:
+        return BuildReport(counts=store_counts)
     imports = Imports.load(data_dir)
     folder = data_dir / IMPORTS_DIR
     created: list[Path] = []
@@ -209,7 +255,7 @@ def run_import(
             if target.exists():
                 shutil.rmtree(target)  # left by an import that crashed before it was recorded
             created.append(target)
-            files = []
+            files: list[StoredFile] = []
             for found in draft.files:
                 progress(f"Copying {found.location}")
                 written = found.materialize(target)
@@ -224,4 +270,5 @@ def run_import(
             shutil.rmtree(target, ignore_errors=True)
         raise
     updated.save(data_dir)
+    report.counts.update(store_counts)
     return report
