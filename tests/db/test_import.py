@@ -13,8 +13,8 @@ import pytest
 
 from db.cli import main
 from db.engine import open_read_only, session_scope
-from db.imports import IMPORTS_DIR, IMPORTS_FILE, Imports
 from db.importer import plan_import, run_import
+from db.imports import IMPORTS_DIR, IMPORTS_FILE, Imports
 from db.in_force import code_set_releases, in_force
 from db.layout import DATABASE_FILE, INDEX_DIR, current_dir
 from db.search_index import SearchIndex
