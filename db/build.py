@@ -21,7 +21,7 @@ from db.build_rows import Tables
 from db.engine import open_for_writing
 from db.integrity import write_manifest
 from db.lay_terms import default_lay_terms_path
-from db.layout import BUILD_INFO_FILE, CURRENT, DATA_FORMAT, DATABASE_FILE, INDEX_DIR
+from db.layout import BUILD_INFO_FILE, CURRENT, DATA_FORMAT, DATABASE_FILE, INDEX_DIR, bundled_fingerprint
 from db.models import HCPCS, ICD10CM, ICD10PCS
 from db.paths import articles_dir, source_files_dir
 from db.releases import ReleaseInfo, hcpcs_release, icd10_release, in_force_order
@@ -340,10 +340,13 @@ def build(
     progress: Progress = print,
     should_cancel: Callable[[], bool] = lambda: False,
     with_index: bool = True,
+    swap: Callable[[Callable[[], None]], None] | None = None,
 ) -> BuildReport:
     """Build everything into a temporary folder inside `data_dir`, then swap it in.
 
-    On any error or cancel the temporary folder is removed and the previous build stays as it was.
+    On any error or cancel the temporary folder is removed and the previous build stays as it was. `swap`, when
+    given, is handed the two renames to run at a safe moment: a window that has the data open closes it first
+    (Windows cannot rename a folder whose files are open), runs them, and opens the new data.
     """
     sources = sources or BuildSources.bundled()
     data_dir.mkdir(parents=True, exist_ok=True)
@@ -374,6 +377,7 @@ def build(
                     "counts": report.counts,
                     "timings": report.timings,
                     "with_index": with_index,
+                    "bundled_sources": bundled_fingerprint(),
                 },
                 indent=2,
                 sort_keys=True,
@@ -382,9 +386,13 @@ def build(
         )
         write_manifest(staging)
         current, old = data_dir / CURRENT, data_dir / f"{CURRENT}.old"
-        if current.exists():
-            current.rename(old)
-        staging.rename(current)
+
+        def swap_in() -> None:
+            if current.exists():
+                current.rename(old)
+            staging.rename(current)
+
+        (swap or (lambda renames: renames()))(swap_in)
         shutil.rmtree(old, ignore_errors=True)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)

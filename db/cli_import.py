@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 import time
 from pathlib import Path
@@ -15,17 +14,8 @@ from db.importer import ImportPlan, plan_import, run_import
 from db.imports import Imports
 from db.in_force import ReleaseRef, code_set_releases
 from db.layout import DATABASE_FILE, current_dir
-from db.paths import DATA_DIR_ENV, bundled_data_dir, default_data_dir, is_frozen, rebuilt_data_dir
+from db.paths import bundled_data_dir, import_data_dir, is_frozen
 from db.sources.detect import scan
-
-
-def import_target(explicit: str | None) -> Path:
-    """--data / CODEBOOK_DATA_DIR when given; otherwise the user's data directory (never the install folder)."""
-    if explicit:
-        return Path(explicit).expanduser().resolve()
-    if os.environ.get(DATA_DIR_ENV):
-        return default_data_dir()
-    return rebuilt_data_dir()
 
 
 def loaded_releases(target: Path) -> list[ReleaseRef]:
@@ -65,7 +55,7 @@ def plan_lines(plan: ImportPlan) -> list[str]:
 
 
 def command_import(args: argparse.Namespace) -> int:
-    target = import_target(args.data)
+    target = import_data_dir(args.data)
     paths = [Path(p).expanduser() for p in args.paths]
     missing = [str(p) for p in paths if not p.exists()]
     if missing:

@@ -7,7 +7,7 @@ import sqlite3
 from pathlib import Path
 
 from db.integrity import quick_check
-from db.layout import BUILD_INFO_FILE, DATA_FORMAT, DATABASE_FILE, INDEX_DIR, current_dir
+from db.layout import BUILD_INFO_FILE, DATA_FORMAT, DATABASE_FILE, INDEX_DIR, bundled_fingerprint, current_dir
 from db.search_index import INDEX_FORMAT
 
 
@@ -23,6 +23,10 @@ def data_problem(data_dir: Path) -> str | None:
         return f"the build record in {folder} is missing or damaged"
     if info.get("data_format") != DATA_FORMAT:
         return f"the data in {data_dir} was built by another version of Codebook"
+    shipped = bundled_fingerprint()
+    if shipped and info.get("bundled_sources", []) != shipped:
+        # An upgrade brought other official files: rebuild (imported releases are kept beside the data).
+        return f"the data in {data_dir} was built from another version's official files"
     # Before anything opens the database or index: a damaged file must be rebuilt, never searched.
     damaged = quick_check(folder)
     if damaged:

@@ -227,6 +227,7 @@ def run_import(
     progress: Progress = print,
     should_cancel: Callable[[], bool] = lambda: False,
     base: BuildSources | None = None,
+    swap: Callable[[Callable[[], None]], None] | None = None,
 ) -> BuildReport:
     """Copy the plan's new files into `data_dir/imports/`, rebuild with them and swap the new data in.
 
@@ -265,7 +266,8 @@ def run_import(
                 StoredRelease(release.system, release.name, release.valid_from, release.valid_to, tuple(files), stamp)
             )
         updated = Imports(imports.releases + stored)
-        report = build(data_dir, sources_with_imports(data_dir, updated, base), progress, should_cancel)
+        sources = sources_with_imports(data_dir, updated, base)
+        report = build(data_dir, sources, progress, should_cancel, swap=swap)
     except BaseException:
         for target in created:
             shutil.rmtree(target, ignore_errors=True)

@@ -18,6 +18,7 @@ from typing import Any
 from db.build import BuildSources, CmFiles, HcpcsFiles, PcsFiles
 from db.releases import ReleaseInfo, icd10_release
 
+#: The folder and record that db.paths.has_imports looks for.
 IMPORTS_DIR = "imports"
 IMPORTS_FILE = "imports.json"
 #: BuildSources fields an imported index file can replace, by detected kind.

@@ -68,3 +68,18 @@ def default_data_dir() -> Path:
 def rebuilt_data_dir() -> Path:
     """Where a rebuild goes when the default data cannot be used or written (e.g. a read-only install)."""
     return user_dir() / "data"
+
+
+def import_data_dir(explicit: str | Path | None = None) -> Path:
+    """Where imported releases go and are built: `--data` / $CODEBOOK_DATA_DIR when given, else the user's data
+    directory (never the install folder, which is read-only and replaced by an upgrade)."""
+    if explicit:
+        return Path(explicit).expanduser().resolve()
+    if os.environ.get(DATA_DIR_ENV):
+        return default_data_dir()
+    return rebuilt_data_dir()
+
+
+def has_imports(data_dir: Path) -> bool:
+    """True when the user imported releases into this data folder (they must be built in, never dropped)."""
+    return (data_dir / "imports" / "imports.json").is_file()

@@ -234,6 +234,16 @@ class MainWindow(QMainWindow):
         self.release_banner.setText(warning)
         self.release_banner.setVisible(bool(warning))
 
+    def use_service(self, service: CodeService) -> None:
+        """Answer from new data (after an import or a rebuild), for the same date of service."""
+        service.set_day(self.service.day)
+        self.service = service
+        service.results_ready.connect(self._on_results)
+        service.detail_ready.connect(self._on_detail)
+        service.failed.connect(self.show_message)
+        self._update_release_text()
+        self.run_search()
+
     def set_day(self, day: dt.date) -> None:
         """A new date of service: search, detail, banner and status bar answer for it."""
         self.service.set_day(day)

@@ -14,7 +14,16 @@ from PySide6.QtGui import QColor, QIcon, QPalette
 from PySide6.QtWidgets import QApplication, QMessageBox, QProgressDialog, QStyleFactory, QWidget
 
 from db.data_check import data_problem
-from db.paths import DATA_DIR_ENV, default_data_dir, is_frozen, rebuilt_data_dir, resources_dir, user_dir
+from db.paths import (
+    DATA_DIR_ENV,
+    default_data_dir,
+    has_imports,
+    import_data_dir,
+    is_frozen,
+    rebuilt_data_dir,
+    resources_dir,
+    user_dir,
+)
 from db.sources.errors import SourceFormatError
 from db.user_data import UserData
 
@@ -30,11 +39,14 @@ def choose_data_dir(explicit: str | None) -> tuple[Path, str | None, Path]:
     import os
 
     chosen = Path(explicit).expanduser().resolve() if explicit else default_data_dir()
+    user_copy = rebuilt_data_dir()
+    given = bool(explicit) or bool(os.environ.get(DATA_DIR_ENV))
+    if not given and user_copy != chosen and has_imports(user_copy):
+        # The clerk imported releases: their data (bundled releases plus imported ones) is the one to open.
+        return user_copy, data_problem(user_copy), user_copy
     problem = data_problem(chosen)
     if problem is None:
         return chosen, None, chosen
-    user_copy = rebuilt_data_dir()
-    given = bool(explicit) or bool(os.environ.get(DATA_DIR_ENV))
     if not given and user_copy != chosen:
         if data_problem(user_copy) is None:
             return user_copy, None, user_copy
@@ -83,6 +95,7 @@ def build_with_progress(target: Path, reason: str, parent: object = None) -> boo
     """Build the data with a progress window and a Cancel button; False when cancelled or failed."""
     # Imported here: the build code (parsers, openpyxl, YAML) costs half a second that a normal start skips.
     from db.build import BuildCancelled, build
+    from db.imports import sources_with_imports
 
     dialog = QProgressDialog(f"{reason}\n\nBuilding the code database and search index…", "Cancel", 0, 0)
     dialog.setWindowTitle("Codebook: preparing data")
@@ -95,7 +108,7 @@ def build_with_progress(target: Path, reason: str, parent: object = None) -> boo
 
     def work() -> None:
         try:
-            build(target, progress=relay.line.emit, should_cancel=cancel.is_set)
+            build(target, sources_with_imports(target), progress=relay.line.emit, should_cancel=cancel.is_set)
             relay.finished.emit(None)
         except BaseException as error:  # reported in the window, logged in full
             log.exception("build failed")
@@ -185,17 +198,32 @@ def run(args: argparse.Namespace, log_file: Path | None, process_age_ms: Callabl
     window = MainWindow(service, user_data, settings)
 
     def rebuild() -> None:
-        target = rebuilt_data_dir() if is_frozen() else service.data_dir
+        target = rebuilt_data_dir() if is_frozen() else window.service.data_dir
+        window.service.close()  # Windows cannot replace files the app holds open
         if build_with_progress(target, "Rebuilding at your request."):
             QMessageBox.information(window, "Codebook", "The data was rebuilt. Codebook will now restart its search.")
-            new_service = CodeService(target)
-            window.service.close()
-            window.service = new_service
-            new_service.results_ready.connect(window._on_results)
-            new_service.detail_ready.connect(window._on_detail)
-            new_service.failed.connect(window.show_message)
+        window.use_service(CodeService(target if data_problem(target) is None else window.service.data_dir))
 
+    def open_import() -> None:
+        from desktop.import_dialog import ImportDialog, window_swap
+
+        target = import_data_dir(args.data)
+        dialog = ImportDialog(window, target, window_swap(window, target))
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.show()
+
+    def open_whats_new() -> None:
+        from desktop.whats_new import WhatsNewDialog
+
+        own = [(saved.system, saved.code) for saved in [*user_data.favorites(), *user_data.history(200)]]
+        dialog = WhatsNewDialog(window, window.service.engine, own)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.code_chosen.connect(window.navigate_to)
+        dialog.show()
+
+    window.whats_new_requested.connect(open_whats_new)
     window.rebuild_requested.connect(rebuild)
+    window.import_requested.connect(open_import)
     window.show()
     if not args.self_test:
         tell_about_recovered_user_data(window, user_data)
@@ -207,12 +235,12 @@ def run(args: argparse.Namespace, log_file: Path | None, process_age_ms: Callabl
         test = SelfTest(app, window, args.self_test_query, process_age_ms, print_json, args.screenshot)
         QTimer.singleShot(0, test.start)
         code = app.exec()
-        service.close()
+        window.service.close()
         user_data.close()
         return test.exit_code if test.exit_code is not None else code
     if args.screenshot:
         QTimer.singleShot(800, lambda: (window.grab().save(args.screenshot), app.quit()))
     code = app.exec()
-    service.close()
+    window.service.close()
     user_data.close()
     return code

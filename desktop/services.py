@@ -78,6 +78,11 @@ class CodeService(QObject):
             self.answers: dict[str, InForce] = in_force_all(session, day)
         self.day = day
 
+    @property
+    def engine(self) -> object:
+        """The read-only database engine, for dialogs that run their own short queries (What's new)."""
+        return self._engine
+
     def close(self) -> None:
         self._pool.clear()
         self._pool.waitForDone(5000)

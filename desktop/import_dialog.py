@@ -1,0 +1,346 @@
+"""File → Import official files…: choose files or a folder, see what each file is, import in the background."""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QDialog,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QProgressBar,
+    QPushButton,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+if TYPE_CHECKING:
+    from desktop.main_window import MainWindow
+
+log = logging.getLogger(__name__)
+
+#: "indexed 25,000 of 200,278": the build's progress lines that carry counts.
+COUNTED = re.compile(r"(\d[\d,]*) of (\d[\d,]*)")
+
+
+class _Relay(QObject):
+    """Signals from the worker thread to the dialog (queued: slots run on the GUI thread)."""
+
+    planned = Signal(object)
+    line = Signal(str)
+    swap_requested = Signal(object)
+    finished = Signal(object)
+
+
+class ImportDialog(QDialog):
+    """Scans as soon as files are added; Import builds the new data while the main window stays usable.
+
+    `swap_data(renames)` runs on the GUI thread when the new data is ready: the window closes the data it has
+    open (Windows cannot rename open files), runs the renames and opens the new data, all in one step.
+    """
+
+    def __init__(
+        self,
+        parent: QWidget | None,
+        target: Path,
+        swap_data: Callable[[Callable[[], None]], None],
+        base: object | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Import official files")
+        self.resize(980, 560)
+        self.target = target
+        self._swap_data = swap_data
+        #: The official files a rebuild starts from (None: the bundled ones; tests give small fixtures).
+        self._base = base
+        self.paths: list[Path] = []
+        self.plan: object | None = None
+        self._cancel = threading.Event()
+        self._busy = False
+        self.relay = _Relay()
+        self.relay.planned.connect(self._show_plan)
+        self.relay.line.connect(self._show_progress)
+        self.relay.swap_requested.connect(self._swap)
+        self.relay.finished.connect(self._finished)
+
+        intro = QLabel(
+            "Choose the files as downloaded from CMS or CDC: the zips (zips inside zips are fine), the files inside "
+            f"them, or a folder holding them. Each file is recognised by its content. Imported releases go to {target}."
+        )
+        intro.setWordWrap(True)
+        self.path_edit = QLineEdit()
+        self.path_edit.setPlaceholderText("Type or paste a file or folder path, then Enter")
+        self.path_edit.setAccessibleName("Path to add")
+        path_label = QLabel("&Path:")
+        path_label.setBuddy(self.path_edit)
+        self.add_files_button = QPushButton("Add &files…")
+        self.add_folder_button = QPushButton("Add f&older…")
+        self.path_list = QListWidget()
+        self.path_list.setAccessibleName("Chosen files and folders")
+        self.path_list.setMaximumHeight(90)
+        self.found = QTreeWidget()
+        self.found.setHeaderLabels(["Status", "What", "Release", "Dates of service", "File", "Checksum"])
+        self.found.setRootIsDecorated(False)
+        self.found.setAccessibleName("What was found")
+        self.summary = QLabel("Nothing chosen yet.")
+        self.summary.setWordWrap(True)
+        self.progress_text = QLabel()
+        self.progress_bar = QProgressBar()
+        self.progress_bar.setVisible(False)
+        self.import_button = QPushButton("&Import")
+        self.import_button.setEnabled(False)
+        self.cancel_button = QPushButton("Cancel")
+        self.close_button = QPushButton("&Close")
+        buttons_of_dialog = (self.add_files_button, self.add_folder_button, self.import_button)
+        for button in (*buttons_of_dialog, self.cancel_button, self.close_button):
+            # Enter in the path field adds the path; it must never also press Import (the default button).
+            button.setAutoDefault(False)
+
+        top = QHBoxLayout()
+        top.addWidget(path_label)
+        top.addWidget(self.path_edit, 1)
+        top.addWidget(self.add_files_button)
+        top.addWidget(self.add_folder_button)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.progress_bar, 1)
+        buttons.addWidget(self.import_button)
+        buttons.addWidget(self.cancel_button)
+        buttons.addWidget(self.close_button)
+        layout = QVBoxLayout(self)
+        layout.addWidget(intro)
+        layout.addLayout(top)
+        layout.addWidget(self.path_list)
+        layout.addWidget(self.found, 1)
+        layout.addWidget(self.summary)
+        layout.addWidget(self.progress_text)
+        layout.addLayout(buttons)
+        self.cancel_button.setEnabled(False)
+
+        self.path_edit.returnPressed.connect(self._add_typed_path)
+        self.add_files_button.clicked.connect(self._choose_files)
+        self.add_folder_button.clicked.connect(self._choose_folder)
+        self.import_button.clicked.connect(self.start_import)
+        self.cancel_button.clicked.connect(self._cancel.set)
+        self.close_button.clicked.connect(self.close)
+        remove = QShortcut(QKeySequence(Qt.Key.Key_Delete), self.path_list)
+        remove.activated.connect(self._remove_selected_path)
+        self.path_edit.setFocus()
+
+    # -- choosing ---------------------------------------------------------------------------------------------
+
+    def add_paths(self, paths: list[Path]) -> None:
+        for path in paths:
+            if path not in self.paths:
+                self.paths.append(path)
+                self.path_list.addItem(str(path))
+        self._scan()
+
+    def _add_typed_path(self) -> None:
+        text = self.path_edit.text().strip().strip('"')
+        if not text:
+            return
+        path = Path(text).expanduser()
+        if not path.exists():
+            self.summary.setText(f"There is no file or folder {path}.")
+            return
+        self.path_edit.clear()
+        self.add_paths([path])
+
+    def _choose_files(self) -> None:
+        names, _filter = QFileDialog.getOpenFileNames(
+            self, "Official files", "", "Code files (*.zip *.xml *.txt *.xlsx *.prn *.csv);;All files (*)"
+        )
+        self.add_paths([Path(name) for name in names])
+
+    def _choose_folder(self) -> None:
+        name = QFileDialog.getExistingDirectory(self, "Folder of official files")
+        if name:
+            self.add_paths([Path(name)])
+
+    def _remove_selected_path(self) -> None:
+        row = self.path_list.currentRow()
+        if 0 <= row < len(self.paths) and not self._busy:
+            self.paths.pop(row)
+            self.path_list.takeItem(row)
+            self._scan()
+
+    # -- scanning ---------------------------------------------------------------------------------------------
+
+    def _scan(self) -> None:
+        self.import_button.setEnabled(False)
+        self.found.clear()
+        if not self.paths:
+            self.summary.setText("Nothing chosen yet.")
+            return
+        self.summary.setText("Reading the files…")
+        paths, target = list(self.paths), self.target
+
+        def work() -> None:
+            from db.cli_import import loaded_releases
+            from db.importer import plan_import
+            from db.imports import Imports
+
+            try:
+                self.relay.planned.emit(plan_import(paths, loaded_releases(target), Imports.load(target), target))
+            except Exception as error:  # reported in the dialog, logged in full
+                log.exception("scan failed")
+                self.relay.planned.emit(error)
+
+        threading.Thread(target=work, name="codebook-scan", daemon=True).start()
+
+    def _show_plan(self, plan: object) -> None:
+        from db.importer import ImportPlan
+
+        if not isinstance(plan, ImportPlan):
+            self.summary.setText(f"The files could not be read: {plan}")
+            return
+        self.plan = plan
+        for report in plan.reports:
+            found, release = report.found, report.found.release
+            dates = f"{release.valid_from or '?'} to {release.valid_to or '?'}"
+            status = report.status + (f": {report.why}" if report.why else "")
+            item = QTreeWidgetItem([status, found.kind, release.name, dates, found.location, found.official or ""])
+            item.setToolTip(4, f"{found.location}\nsha256 {found.sha256}\n{found.release_evidence}")
+            self.found.addTopLevelItem(item)
+        for unknown in plan.unrecognised:
+            self.found.addTopLevelItem(QTreeWidgetItem(["not read", unknown.reason, "", "", unknown.location, ""]))
+        for column in range(4):
+            self.found.resizeColumnToContents(column)
+        new = [d.release.name for d in plan.drafts] + sorted(plan.store_files)
+        if plan.refusals:
+            self.summary.setText("Cannot import: " + " ".join(plan.refusals))
+        elif new:
+            self.summary.setText(f"Ready to import: {', '.join(new)}. Press Import (Alt+I).")
+        elif plan.reports:
+            self.summary.setText("Nothing new: every code file found is already loaded.")
+        else:
+            self.summary.setText("No official code file was found in what you chose.")
+        self.import_button.setEnabled(bool(new) and not plan.refusals)
+        if self.import_button.isEnabled():
+            self.import_button.setFocus()
+
+    # -- importing --------------------------------------------------------------------------------------------
+
+    def start_import(self) -> None:
+        from db.build import BuildSources
+        from db.importer import ImportPlan, run_import
+
+        plan = self.plan
+        if not isinstance(plan, ImportPlan) or self._busy:
+            return
+        self._busy = True
+        self._cancel.clear()
+        for widget in (self.import_button, self.add_files_button, self.add_folder_button, self.path_edit):
+            widget.setEnabled(False)
+        self.cancel_button.setEnabled(True)
+        self.progress_bar.setVisible(True)
+        self.progress_bar.setRange(0, 0)
+        swapped = threading.Event()
+
+        def swap(renames: Callable[[], None]) -> None:
+            self.relay.swap_requested.emit((renames, swapped))
+            swapped.wait()
+
+        def work() -> None:
+            try:
+                base = self._base if isinstance(self._base, BuildSources) else None
+                report = run_import(plan, self.target, self.relay.line.emit, self._cancel.is_set, base, swap)
+                self.relay.finished.emit(report)
+            except BaseException as error:  # shown in the dialog, logged in full
+                log.exception("import failed")
+                self.relay.finished.emit(error)
+
+        threading.Thread(target=work, name="codebook-import", daemon=True).start()
+
+    def reject(self) -> None:
+        """Esc or Close while importing does not leave a build running unseen: it asks to cancel first."""
+        if self._busy:
+            self.summary.setText("Importing: press Cancel to stop it (nothing will change), or wait.")
+            return
+        super().reject()
+
+    def closeEvent(self, event) -> None:  # type: ignore[no-untyped-def]
+        if self._busy:
+            event.ignore()
+            self.reject()
+            return
+        super().closeEvent(event)
+
+    def _show_progress(self, line: str) -> None:
+        self.progress_text.setText(line.strip())
+        counted = COUNTED.search(line)
+        if counted:
+            done, total = (int(group.replace(",", "")) for group in counted.groups())
+            self.progress_bar.setRange(0, total)
+            self.progress_bar.setValue(done)
+
+    def _swap(self, request: tuple[Callable[[], None], threading.Event]) -> None:
+        renames, swapped = request
+        try:
+            self._swap_data(renames)
+        finally:
+            swapped.set()
+
+    def _finished(self, outcome: object) -> None:
+        from db.build import BuildCancelled, BuildReport
+
+        self._busy = False
+        self.cancel_button.setEnabled(False)
+        self.progress_bar.setVisible(False)
+        for widget in (self.add_files_button, self.add_folder_button, self.path_edit):
+            widget.setEnabled(True)
+        if isinstance(outcome, BuildReport):
+            self.progress_text.setText("")
+            self.summary.setText("Imported. " + self._imported_text(outcome))
+            self.close_button.setFocus()
+            return
+        if isinstance(outcome, BuildCancelled):
+            self.summary.setText("Import cancelled: nothing was changed.")
+        else:
+            self.summary.setText(f"Nothing was imported, and nothing was changed: {outcome}")
+        self.progress_text.setText("")
+        # The plan still holds (nothing changed): Import can be pressed again once the file is fixed.
+        self.import_button.setEnabled(True)
+
+    def _imported_text(self, report: object) -> str:
+        from db.build import BuildReport
+        from db.importer import ImportPlan
+
+        assert isinstance(report, BuildReport) and isinstance(self.plan, ImportPlan)
+        counts = {entry["release"]: entry for entry in report.facts.get("release_counts", [])}
+        parts = []
+        for draft in self.plan.drafts:
+            entry = counts.get(draft.release.name, {})
+            codes = entry.get("billable")
+            parts.append(f"{draft.release.name}" + (f" ({codes:,} codes)" if isinstance(codes, int) else ""))
+        return "Now loaded: " + "; ".join(parts) + ". Set the date of service (Alt+D) to work with it."
+
+
+def window_swap(window: MainWindow, target: Path) -> Callable[[Callable[[], None]], None]:
+    """The swap for a main window: close its data if it is the folder being replaced, rename, open the new data
+    (or, if that fails, the old data again) for the same date of service."""
+    from db.data_check import data_problem
+    from desktop.services import CodeService
+
+    def swap_data(renames: Callable[[], None]) -> None:
+        old_dir = window.service.data_dir
+        if old_dir == target:
+            window.service.close()
+        try:
+            renames()
+        finally:
+            window.use_service(CodeService(target if data_problem(target) is None else old_dir))
+
+    return swap_data
