@@ -291,9 +291,18 @@ def load(files: list[FoundFile], data_dir: Path, progress: Callable[[str], None]
         try:
             connection.executescript("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;" + _SCHEMA)
             texts: dict[str, int] = dict(connection.execute("SELECT text, id FROM texts"))
-            for item in chosen.values():
+            editions: dict[tuple[str, str, str, str], int] = {}
+            for key, item in chosen.items():
                 counts["files"] += 1
-                _load_one(connection, item, texts, counts, progress, should_cancel)
+                editions[key] = _load_one(connection, item, texts, counts, progress, should_cancel)
+            for item in planned:
+                key = (item.kind, item.setting, item.version, item.part)
+                if chosen[key] is not item:  # recorded, so importing it again is "already loaded"
+                    connection.execute(
+                        "INSERT OR IGNORE INTO files VALUES (?, ?, ?, ?, ?, 0)",
+                        (item.found.sha256, editions[key], f"{item.part} (same as text)", item.found.name,
+                         item.found.location),
+                    )  # fmt: skip
             connection.executescript(_INDEXES)
             connection.commit()
             problem = connection.execute("PRAGMA integrity_check").fetchone()[0]
@@ -337,7 +346,7 @@ def _edition_id(connection: sqlite3.Connection, item: _Planned) -> int:
 
 
 def _load_one(connection: sqlite3.Connection, item: _Planned, texts: dict[str, int], counts: dict[str, int],
-              progress: Callable[[str], None], should_cancel: Callable[[], bool]) -> None:  # fmt: skip
+              progress: Callable[[str], None], should_cancel: Callable[[], bool]) -> int:  # fmt: skip
     edition = _edition_id(connection, item)
     location = item.found.location
     progress(f"Reading {location} ({item.name})")
@@ -367,6 +376,7 @@ def _load_one(connection: sqlite3.Connection, item: _Planned, texts: dict[str, i
         (item.found.sha256, edition, item.part, item.found.name, location, rows),
     )
     progress(f"  {rows:,} rows from {item.found.name}")
+    return edition
 
 
 def _insert_ptp(connection: sqlite3.Connection, batch: list[tuple[object, ...]], counts: dict[str, int]) -> int:

@@ -17,11 +17,13 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import itertools
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
+from db.releases import ReleaseInfo
 from db.sources.errors import SourceFormatError
 
 PRACTITIONER, HOSPITAL, DME = "practitioner", "hospital", "dme"
@@ -109,6 +111,21 @@ def _cell(value: object) -> str:
     return " ".join(str(value).split())
 
 
+def _code(cell: str) -> str:
+    return cell.upper()
+
+
+def _cells(raw: Sequence[object], code_columns: tuple[int, ...]) -> list[str]:
+    """The row's cells as text; a workbook cell holding code 00100 as the number 100 gets its zeros back."""
+    cells = [_cell(value) for value in raw]
+    for index in code_columns:
+        if index < len(raw) and isinstance(raw[index], int | float) and cells[index].isdigit():
+            cells[index] = cells[index].zfill(5)
+    while cells and not cells[-1]:
+        cells.pop()
+    return cells
+
+
 def _header_columns(rows: Sequence[Sequence[str]]) -> list[str]:
     width = max(len(row) for row in rows)
     return [" ".join(row[i] for row in rows if i < len(row) and row[i]).upper() for i in range(width)]
@@ -135,9 +152,7 @@ def read_ptp_rows(rows: Iterable[Sequence[object]], location: str) -> Iterator[P
     header: list[list[str]] | None = None
     seen_data = False
     for number, raw in enumerate(rows, start=1):
-        cells = [_cell(value) for value in raw]
-        while cells and not cells[-1]:
-            cells.pop()
+        cells = _cells(raw, (0, 1))
         where = f"line {number}"
         if header is None:
             if is_ptp_header(cells):
@@ -175,7 +190,7 @@ def _check_header(header: list[list[str]], location: str) -> None:
 def _edit(cells: list[str], where: str, location: str) -> PtpEdit:
     if len(cells) < 6:
         raise SourceFormatError(location, where, f"{len(cells)} columns, an edit has 7: {' | '.join(cells)!r}")
-    column1, column2 = cells[0].upper(), cells[1].upper()
+    column1, column2 = _code(cells[0]), _code(cells[1])
     for what, code in (("column 1", column1), ("column 2", column2)):
         if not _CODE.fullmatch(code):
             raise SourceFormatError(location, where, f"{what} code {code!r} is not a 5-character HCPCS/CPT code")
@@ -231,9 +246,7 @@ def read_mue_rows(rows: Iterable[Sequence[object]], location: str) -> tuple[str,
     setting: str | None = None
     values: list[MueValue] = []
     for number, raw in enumerate(rows, start=1):
-        cells = [_cell(value) for value in raw]
-        while cells and not cells[-1]:
-            cells.pop()
+        cells = _cells(raw, (0,))
         if setting is None:
             setting = mue_header_setting(cells)
             if setting is None and number > 40:
@@ -252,7 +265,7 @@ def read_mue_rows(rows: Iterable[Sequence[object]], location: str) -> tuple[str,
 def _mue(cells: list[str], where: str, location: str) -> MueValue:
     if len(cells) < 3:
         raise SourceFormatError(location, where, f"{len(cells)} columns, a MUE row has 4: {' | '.join(cells)!r}")
-    code = cells[0].upper()
+    code = _code(cells[0])
     if not _CODE.fullmatch(code):
         raise SourceFormatError(location, where, f"code {code!r} is not a 5-character HCPCS/CPT code")
     if not cells[1].isdigit():
@@ -265,3 +278,40 @@ def _mue(cells: list[str], where: str, location: str) -> MueValue:
 
 def read_mue_csv(text: str, location: str) -> tuple[str, list[MueValue]]:
     return read_mue_rows(csv.reader(text.splitlines(keepends=True)), location)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Detection (db/sources/detect.py): the head of a file as rows of cells, and the names around it
+# ---------------------------------------------------------------------------------------------------------
+
+
+def ptp_release(rows: Sequence[Sequence[object]], names: Sequence[str]) -> tuple[ReleaseInfo, str] | None:
+    """(release, evidence) when the rows start a PTP edit file, else None."""
+    if not any(is_ptp_header([_cell(c) for c in row]) for row in rows[:40]):
+        return None
+    try:
+        if not list(itertools.islice(read_ptp_rows(rows, names[0] if names else ""), 3)):
+            return None
+    except SourceFormatError:
+        return None
+    edition = ptp_edition(names)
+    if edition is None:
+        return ReleaseInfo("ncci", "ptp", "NCCI PTP edits (quarter unknown)", None, None), "no CMS name"
+    name = f"NCCI PTP edits, {SETTING_LABELS[edition.setting]}, version {edition.version} ({edition.quarter})"
+    return ReleaseInfo("ncci", "ptp", name, edition.quarter_start, edition.quarter_end), edition.evidence
+
+
+def mue_release(rows: Sequence[Sequence[object]], names: Sequence[str]) -> tuple[ReleaseInfo, str] | None:
+    """(release, evidence) when the rows start a MUE table, else None."""
+    try:
+        setting, _ = read_mue_rows(rows, names[0] if names else "")
+    except SourceFormatError:
+        return None
+    dated = mue_effective(names)
+    label = SETTING_LABELS[setting]
+    if dated is None:
+        return ReleaseInfo("ncci", "mue", f"MUE table, {label} (date unknown)", None, None), "no CMS name"
+    start = dated[1]
+    end = quarter_dates(start.year, (start.month - 1) // 3 + 1)[1]
+    name = f"MUE table, {label}, effective {start.isoformat()}"
+    return ReleaseInfo("ncci", "mue", name, start, end), "effective date in the file name"
