@@ -52,7 +52,7 @@ class ParsedClaim:
 _CONTROL = {"Cc", "Cf", "Co", "Cs", "Zl", "Zp"}
 # Hard separators end a code's part of the text: what follows cannot be its modifier or units.
 _SEPARATORS = re.compile(r"[,;|/\\\n\r\t\u2022]+")
-_SOFT = re.compile(r"[()\[\]{}:=<>\"']")
+_SOFT = re.compile(r"[()\[\]{}:=<>\"'\u2018\u2019\u201c\u201d\u00ab\u00bb]")
 _ICD_DOTTED = re.compile(r"[A-Z]\d[0-9A-Z]\.[0-9A-Z]{0,4}")
 _ICD_COMPACT = re.compile(r"[A-Z]\d[0-9A-Z]{1,5}")
 _HCPCS = re.compile(r"[A-Z]\d{4}")

@@ -51,9 +51,8 @@ def ptp(ctx: ClaimContext) -> list[Finding]:
         if not edit.in_force(ctx.day) or edit.modifier == 9:
             continue
         column2 = by_code[edit.column2]
-        modifiers = sorted(
-            {m for line in (*column2, *by_code[edit.column1]) for m in line.line.modifiers} & NCCI_MODIFIERS
-        )
+        # The bypassing modifier goes on the column 2 code (NCCI Policy Manual, ch. I, sec. E).
+        modifiers = sorted({m for line in column2 for m in line.line.modifiers} & NCCI_MODIFIERS)
         dates = f"effective {edit.effective.isoformat()}" + (
             f", deleted {edit.deletion.isoformat()}" if edit.deletion else ", no deletion date"
         )
