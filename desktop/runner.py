@@ -147,6 +147,7 @@ def tell_about_recovered_user_data(parent: QWidget, user_data: UserData) -> QMes
 
 def run(args: argparse.Namespace, log_file: Path | None, process_age_ms: Callable[[], float]) -> int:
     from desktop.app import install_excepthook, print_json
+    from desktop.claim_window import claim_window_opener
     from desktop.main_window import MainWindow
     from desktop.services import CodeService
 
@@ -196,6 +197,10 @@ def run(args: argparse.Namespace, log_file: Path | None, process_age_ms: Callabl
             new_service.failed.connect(window.show_message)
 
     window.rebuild_requested.connect(rebuild)
+    open_claim_check = claim_window_opener(
+        window, lambda: window.service.data_dir, lambda: window.service.day, window.navigate_to
+    )
+    window.claim_check_requested.connect(open_claim_check)
     window.show()
     if not args.self_test:
         tell_about_recovered_user_data(window, user_data)
