@@ -41,6 +41,15 @@ DEBOUNCE_MS = 250
 SEVERITY_MARKS = {"error": "\u2716 Error", "warning": "\u26a0 Warning", "note": "\u2139 Note"}
 
 
+class _Job(QRunnable):
+    def __init__(self, work: Callable[[], None]) -> None:
+        super().__init__()
+        self._work = work
+
+    def run(self) -> None:
+        self._work()
+
+
 class _Checker(QObject):
     """Runs checks one at a time on its own thread; `done(generation, result)` for the newest request."""
 
@@ -71,8 +80,7 @@ class _Checker(QObject):
                 return
             self.done.emit(generation, result)
 
-        job = QRunnable.create(work)
-        self._pool.start(job)
+        self._pool.start(_Job(work))
         return generation
 
     def close(self) -> None:
