@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from db.build import CmFiles, HcpcsFiles, PcsFiles, build
+from db.cli_check import add_check_parser
 from db.cli_common import EXIT_BAD_INPUT, EXIT_NO_DATA, SYSTEM_CHOICES, CliError, add_data_option, data_dir, database
 from db.cli_import import add_import_parser, command_verify
 from db.cli_releases import DateError, add_date_option, command_diff, command_history, parse_day
@@ -378,6 +379,7 @@ def make_parser() -> argparse.ArgumentParser:
     diff_parser.add_argument("--format", choices=("csv", "jsonl"), default="csv")
     diff_parser.set_defaults(handler=command_diff)
     add_import_parser(commands)
+    add_check_parser(commands)
 
     verify_parser = commands.add_parser("verify", help="check every built file against the build's checksums")
     add_data_option(verify_parser)

@@ -275,3 +275,7 @@ def run_import(
     updated.save(data_dir)
     report.counts.update(store_counts)
     return report
+
+
+# Stores beside the code database register their loaders when imported (keep at the bottom: they import this module).
+import db.ncci_store  # noqa: E402, F401

@@ -45,6 +45,7 @@ class MainWindow(QMainWindow):
     rebuild_requested = Signal()
     import_requested = Signal()
     whats_new_requested = Signal()
+    claim_check_requested = Signal()
 
     def __init__(self, service: CodeService, user_data: UserData, settings: QSettings) -> None:
         super().__init__()
@@ -157,6 +158,7 @@ class MainWindow(QMainWindow):
         self._action("forward", self.go_forward, "Go")
         self._action("recent", self.show_recent, "Go")
         self._action("whats_new", self.whats_new_requested.emit, "Go")
+        self._action("claim_check", self.claim_check_requested.emit, "Go")
         self._action("shortcuts_help", self.show_shortcuts, "Help")
         about = QAction("About Codebook", self)
         about.triggered.connect(self.show_about)

@@ -160,6 +160,7 @@ def tell_about_recovered_user_data(parent: QWidget, user_data: UserData) -> QMes
 
 def run(args: argparse.Namespace, log_file: Path | None, process_age_ms: Callable[[], float]) -> int:
     from desktop.app import install_excepthook, print_json
+    from desktop.claim_window import claim_window_opener
     from desktop.main_window import MainWindow
     from desktop.services import CodeService
 
@@ -224,6 +225,10 @@ def run(args: argparse.Namespace, log_file: Path | None, process_age_ms: Callabl
     window.whats_new_requested.connect(open_whats_new)
     window.rebuild_requested.connect(rebuild)
     window.import_requested.connect(open_import)
+    open_claim_check = claim_window_opener(
+        window, lambda: window.service.data_dir, lambda: window.service.day, window.navigate_to
+    )
+    window.claim_check_requested.connect(open_claim_check)
     window.show()
     if not args.self_test:
         tell_about_recovered_user_data(window, user_data)

@@ -32,6 +32,7 @@ SHORTCUTS: tuple[Shortcut, ...] = (
     Shortcut("text_bigger", "Ctrl+=", "Larger text"),
     Shortcut("text_smaller", "Ctrl+-", "Smaller text"),
     Shortcut("shortcuts_help", "F1", "Show every shortcut"),
+    Shortcut("claim_check", "Ctrl+K", "Claim check: paste a claim's codes, see every coding problem for the date"),
     Shortcut("import_files", "Ctrl+I", "Import official files… (CMS/CDC downloads, from a folder or USB stick)"),
     Shortcut("whats_new", "Ctrl+Shift+N", "What's new: the codes each release added, deleted or changed"),
     Shortcut("rebuild", "Ctrl+Shift+R", "Rebuild the code database and search index"),

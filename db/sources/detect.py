@@ -7,8 +7,10 @@ points at (walk.py), gives each file's head to the detectors (detect_sample.py),
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import hashlib
+import io
 import os
 import re
 import tempfile
@@ -18,6 +20,7 @@ from pathlib import Path
 
 from db.releases import ReleaseInfo
 from db.sources import detect_release as dating
+from db.sources import ncci
 from db.sources.detect_describe import describe, looks_relevant
 from db.sources.detect_sample import Sample
 from db.sources.errors import SourceFormatError
@@ -259,6 +262,30 @@ def hcpcs_noc(sample: Sample) -> dating.Dated | None:
     return dating.hcpcs_release(sample.names, "noc", newest, "code added date")
 
 
+def _rows_of(sample: Sample, tab_split: bool) -> list[list[str]] | list[tuple[object, ...]] | None:
+    """The head as rows of cells: a workbook's first rows, tab-split text lines or CSV records."""
+    if sample.workbook is not None:
+        return list(sample.workbook.rows) if not sample.workbook.error else None
+    text = sample.text
+    if text is None:
+        return None
+    if tab_split:
+        return [line.split("\t") for line in text.lines]
+    return list(csv.reader(io.StringIO("\n".join(text.lines))))
+
+
+def ncci_ptp(sample: Sample) -> dating.Dated | None:
+    """An NCCI PTP edit file (text or workbook): the 'Column 1, Column 2' header block, then valid edits."""
+    found = ncci.ptp_release(_rows_of(sample, tab_split=True) or [], sample.names)
+    return dating.Dated(*found) if found else None
+
+
+def ncci_mue(sample: Sample) -> dating.Dated | None:
+    """A MUE table (CSV or workbook): the 'HCPCS/CPT Code, ... Services MUE Values' header, then values."""
+    found = ncci.mue_release(_rows_of(sample, tab_split=False) or [], sample.names)
+    return dating.Dated(*found) if found else None
+
+
 def _date(value: object) -> dt.date | None:
     text = str(value).strip() if value is not None else ""
     if len(text) != 8 or not text.isdigit():
@@ -289,6 +316,8 @@ DETECTORS: tuple[tuple[str, Callable[[Sample], dating.Dated | None]], ...] = (
     ("hcpcs-anweb-workbook", hcpcs_anweb_workbook),
     ("hcpcs-longdesc-workbook", hcpcs_longdesc_workbook),
     ("hcpcs-noc", hcpcs_noc),
+    ("ncci-ptp", ncci_ptp),
+    ("ncci-mue", ncci_mue),
 )
 KINDS = tuple(kind for kind, _ in DETECTORS)
 

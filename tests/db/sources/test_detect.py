@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import io
+import shutil
 import zipfile
 from pathlib import Path
 
@@ -103,6 +104,8 @@ def usb_stick(root: Path) -> Path:
     (stick / "NOC codes_APR2099.xlsx").write_bytes(noc_workbook())
     write_hcpcs_workbook(stick / "HCPC2099_OCT_ANWEB.TRIMMED.xlsx", SMALL_HCPCS)
     (stick / "holiday.jpg").write_bytes(b"\xff\xd8\xff\xe0 not a code file")
+    for ncci in ("ccipra-v323r0-f1.TXT", "MCR_MUE_PractitionerServices_Eff_10-01-2026.csv"):  # NCCI store kinds
+        shutil.copy(FIXTURES / "ncci" / ncci, stick / ncci)
     return stick
 
 
@@ -136,6 +139,11 @@ def test_every_kind_is_detected_with_its_release(stick_scan: tuple[Path, ScanRes
         "HCPC2099_OCT_ANWEB.TRIMMED.xlsx": ("hcpcs-longdesc-workbook", "HCPCS Level II October 2099"),
         "NOC_Codes_2019.prn": ("hcpcs-noc", "HCPCS Level II January 2019"),
         "NOC codes_APR2099.xlsx": ("hcpcs-noc", "HCPCS Level II April 2099"),
+        "ccipra-v323r0-f1.TXT": ("ncci-ptp", "NCCI PTP edits, practitioner, version 32.3 r0 (2026 Q4)"),
+        "MCR_MUE_PractitionerServices_Eff_10-01-2026.csv": (
+            "ncci-mue",
+            "MUE table, practitioner, effective 2026-10-01",
+        ),
     }
     assert {item.kind for item in result.found} == set(KINDS)
 
