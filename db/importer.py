@@ -272,3 +272,6 @@ def run_import(
     updated.save(data_dir)
     report.counts.update(store_counts)
     return report
+
+# Stores beside the code database register their loaders on import.
+import db.coverage_store  # noqa: E402, F401
