@@ -15,6 +15,7 @@ from db.build import CmFiles, HcpcsFiles, PcsFiles, build
 from db.cli_check import add_check_parser
 from db.cli_common import EXIT_BAD_INPUT, EXIT_NO_DATA, SYSTEM_CHOICES, CliError, add_data_option, data_dir, database
 from db.cli_import import add_import_parser, command_verify
+from db.cli_policies import add_policies_parser, policies_json
 from db.cli_releases import DateError, add_date_option, command_diff, command_history, parse_day
 from db.engine import open_read_only, session_scope
 from db.imports import sources_with_imports
@@ -262,7 +263,10 @@ def command_show(args: argparse.Namespace) -> int:
     finally:
         engine.dispose()
     if args.json:
-        print(json.dumps(detail.to_json(), indent=2, ensure_ascii=False))
+        payload = detail.to_json()
+        # Medicare coverage documents for the code (null when no coverage data is loaded): db/cli_policies.py
+        payload["policies"] = policies_json(data_dir(args), detail.ref.system, detail.ref.code, parse_day(args.date))
+        print(json.dumps(payload, indent=2, ensure_ascii=False))
     else:
         print(render_detail_text(detail))
         if len(matches) > 1:
@@ -380,6 +384,7 @@ def make_parser() -> argparse.ArgumentParser:
     diff_parser.set_defaults(handler=command_diff)
     add_import_parser(commands)
     add_check_parser(commands)
+    add_policies_parser(commands)
 
     verify_parser = commands.add_parser("verify", help="check every built file against the build's checksums")
     add_data_option(verify_parser)

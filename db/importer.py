@@ -278,4 +278,5 @@ def run_import(
 
 
 # Stores beside the code database register their loaders when imported (keep at the bottom: they import this module).
+import db.coverage_store  # noqa: E402
 import db.ncci_store  # noqa: E402, F401

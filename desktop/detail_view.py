@@ -18,10 +18,11 @@ from PySide6.QtWidgets import (
 )
 
 from desktop import render
+from desktop.policies_tab import PoliciesTab
 from desktop.services import DetailBundle
 
 ARTICLE_TAB_NAMES = ("Procedure", "Risks", "Recovery")
-TAB_NAMES = ("Overview", "Notes", "Procedure", "Risks", "Recovery", "Similar codes", "Index terms")
+TAB_NAMES = ("Overview", "Notes", "Procedure", "Risks", "Recovery", "Similar codes", "Index terms", "Policies")
 
 
 class SeventhCharacterBuilder(QWidget):
@@ -96,6 +97,9 @@ class DetailView(QTabWidget):
                 layout.addWidget(self.builder)
                 layout.addWidget(browser, 1)
                 self.addTab(page, name)
+            elif name == "Policies":  # Medicare coverage: desktop/policies_tab.py
+                self.policies_tab = PoliciesTab(browser)
+                self.addTab(self.policies_tab, name)
             else:
                 self.addTab(browser, name)
         self.builder.setVisible(False)
@@ -128,6 +132,10 @@ class DetailView(QTabWidget):
             "Index terms": render.index_terms_html(detail, bundle.synonyms),
         }
         for index, name in enumerate(TAB_NAMES):
+            if name == "Policies":
+                shown = self.policies_tab.set_policies(bundle.policies, bundle.data_dir, today, detail.ref.display)
+                self.setTabEnabled(index, shown)
+                continue
             markdown = render.article_markdown(detail, name) if name in ARTICLE_TAB_NAMES else ""
             if markdown:
                 # An article explains the procedure in plain language; a PCS code without one is explained

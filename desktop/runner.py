@@ -197,6 +197,7 @@ def run(args: argparse.Namespace, log_file: Path | None, process_age_ms: Callabl
     user_data = UserData(folder)
     settings = QSettings(str(folder / "settings.ini"), QSettings.Format.IniFormat)
     window = MainWindow(service, user_data, settings)
+    window.detail.policies_tab.use_settings(settings)  # the Policies tab remembers its state filter
 
     def rebuild() -> None:
         target = rebuilt_data_dir() if is_frozen() else window.service.data_dir

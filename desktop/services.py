@@ -10,6 +10,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
+from db.coverage import Policies
 from db.engine import open_read_only, session_scope
 from db.in_force import InForce, in_force_all, valid_codes, validity_text, version_at, versions
 from db.layout import DATABASE_FILE, INDEX_DIR, current_dir
@@ -23,6 +24,9 @@ log = logging.getLogger(__name__)
 class DetailBundle:
     detail: CodeDetail
     synonyms: tuple[str, ...]
+    #: Medicare coverage for the code (None when no coverage data is loaded), and where it was read from.
+    policies: Policies | None = None
+    data_dir: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -172,7 +176,18 @@ class CodeService(QObject):
                 detail = code_detail(session, matches[0].system, matches[0].code, day)
             if detail is None:
                 return None
-        return DetailBundle(detail, self._synonyms_for(detail))
+        return DetailBundle(detail, self._synonyms_for(detail), self._policies_for(detail, day), self.data_dir)
+
+    def _policies_for(self, detail: CodeDetail, day: dt.date) -> Policies | None:
+        """Medicare coverage (db/coverage.py); a damaged coverage store costs the tab, never the detail."""
+        from db.coverage import policies_for_code
+
+        system, code = detail.ref.system, detail.ref.code
+        try:
+            return policies_for_code(self.data_dir, system, code, day=day, with_codes=system != "icd10cm")
+        except Exception:
+            log.exception("coverage lookup failed for %s %s", system, code)
+            return None
 
     def _synonyms_for(self, detail: CodeDetail) -> tuple[str, ...]:
         lineage = {(detail.ref.system, detail.ref.code)} | {(p.system, p.code) for p in detail.path}

@@ -29,6 +29,7 @@ SHORTCUTS: tuple[Shortcut, ...] = (
     Shortcut("filter_hcpcs", "Alt+3", "Search HCPCS Level II only"),
     Shortcut("filter_cpt", "Alt+4", "Search CPT only (your licensed file)"),
     Shortcut("billable_only", "Ctrl+B", "Billable codes only"),
+    Shortcut("policy_state", "Alt+P", "Policies tab: choose the state whose Medicare policies are shown"),
     Shortcut("text_bigger", "Ctrl+=", "Larger text"),
     Shortcut("text_smaller", "Ctrl+-", "Smaller text"),
     Shortcut("shortcuts_help", "F1", "Show every shortcut"),

@@ -101,3 +101,45 @@ def full_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
     data_dir = tmp_path_factory.mktemp("full-data")
     build(data_dir, progress=lambda _line: None)
     return data_dir
+
+
+#: The Medicare Coverage Database downloads as CMS ships them: each zip holds a zip of the CSV tables.
+MCD_DOWNLOADS = (("current_article", "current_article_csv"), ("current_lcd", "current_lcd_csv"), ("ncd", "ncd_csv"))
+
+
+def write_mcd_downloads(folder: Path, tables: Path = FIXTURES / "mcd") -> Path:
+    """current_article.zip › current_article_csv.zip › *.csv (and the LCD and NCD ones) from `tables`."""
+    import io
+    import zipfile
+
+    folder.mkdir(parents=True, exist_ok=True)
+    for outer, inner in MCD_DOWNLOADS:
+        if not (tables / inner).is_dir():
+            continue
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+            for table in sorted((tables / inner).glob("*.csv")):
+                archive.write(table, table.name)
+        with zipfile.ZipFile(folder / f"{outer}.zip", "w", zipfile.ZIP_DEFLATED) as archive:
+            archive.writestr(f"{inner}.zip", buffer.getvalue())
+    return folder
+
+
+@pytest.fixture(scope="session")
+def mcd_downloads(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_mcd_downloads(tmp_path_factory.mktemp("mcd"))
+
+
+@pytest.fixture(scope="session")
+def coverage_data(tmp_path_factory: pytest.TempPathFactory, small_data: Path, mcd_downloads: Path) -> Path:
+    """A copy of the small build with the fixture coverage downloads imported (codebook-cli import's path)."""
+    import shutil
+
+    from db.importer import plan_import, run_import
+    from db.imports import Imports
+
+    data_dir = tmp_path_factory.mktemp("coverage") / "data"
+    shutil.copytree(small_data, data_dir)
+    plan = plan_import([mcd_downloads], [], Imports.load(data_dir), data_dir)
+    run_import(plan, data_dir, progress=lambda _line: None)
+    return data_dir

@@ -25,6 +25,7 @@ from db.sources.detect_describe import describe, looks_relevant
 from db.sources.detect_sample import Sample
 from db.sources.errors import SourceFormatError
 from db.sources.hcpcs_workbook import ANWEB_COLUMNS
+from db.sources.mcd_detect import mcd_table
 from db.sources.official import KnownFile, known_checksums
 from db.sources.walk import Entry, Origin, Problem, walk
 
@@ -286,6 +287,18 @@ def ncci_mue(sample: Sample) -> dating.Dated | None:
     return dating.Dated(*found) if found else None
 
 
+def mcd_article(sample: Sample) -> dating.Dated | None:
+    return mcd_table(sample, "article")
+
+
+def mcd_lcd(sample: Sample) -> dating.Dated | None:
+    return mcd_table(sample, "lcd")
+
+
+def mcd_ncd(sample: Sample) -> dating.Dated | None:
+    return mcd_table(sample, "ncd")
+
+
 def _date(value: object) -> dt.date | None:
     text = str(value).strip() if value is not None else ""
     if len(text) != 8 or not text.isdigit():
@@ -318,6 +331,9 @@ DETECTORS: tuple[tuple[str, Callable[[Sample], dating.Dated | None]], ...] = (
     ("hcpcs-noc", hcpcs_noc),
     ("ncci-ptp", ncci_ptp),
     ("ncci-mue", ncci_mue),
+    ("mcd-article", mcd_article),
+    ("mcd-lcd", mcd_lcd),
+    ("mcd-ncd", mcd_ncd),
 )
 KINDS = tuple(kind for kind, _ in DETECTORS)
 
