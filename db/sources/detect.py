@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from db.releases import ReleaseInfo
+from db.sources import cpt_detect
 from db.sources import detect_release as dating
 from db.sources.detect_describe import describe, looks_relevant
 from db.sources.detect_sample import Sample
@@ -259,6 +260,18 @@ def hcpcs_noc(sample: Sample) -> dating.Dated | None:
     return dating.hcpcs_release(sample.names, "noc", newest, "code added date")
 
 
+def cpt_pfs(sample: Sample) -> dating.Dated | None:
+    return cpt_detect.pfs(sample)
+
+
+def cpt_ama(sample: Sample) -> dating.Dated | None:
+    return cpt_detect.ama(sample)
+
+
+def cpt_csv(sample: Sample) -> dating.Dated | None:
+    return cpt_detect.charge_list(sample)
+
+
 def _date(value: object) -> dt.date | None:
     text = str(value).strip() if value is not None else ""
     if len(text) != 8 or not text.isdigit():
@@ -289,6 +302,10 @@ DETECTORS: tuple[tuple[str, Callable[[Sample], dating.Dated | None]], ...] = (
     ("hcpcs-anweb-workbook", hcpcs_anweb_workbook),
     ("hcpcs-longdesc-workbook", hcpcs_longdesc_workbook),
     ("hcpcs-noc", hcpcs_noc),
+    ("cpt-pfs", cpt_pfs),
+    ("cpt-ama", cpt_ama),
+    # Last: any table with a column of CPT-shaped codes and one of words.
+    ("cpt-csv", cpt_csv),
 )
 KINDS = tuple(kind for kind, _ in DETECTORS)
 

@@ -103,6 +103,10 @@ def usb_stick(root: Path) -> Path:
     (stick / "NOC codes_APR2099.xlsx").write_bytes(noc_workbook())
     write_hcpcs_workbook(stick / "HCPC2099_OCT_ANWEB.TRIMMED.xlsx", SMALL_HCPCS)
     (stick / "holiday.jpg").write_bytes(b"\xff\xd8\xff\xe0 not a code file")
+    # Licensed CPT files (invented descriptors): the PFS file in its RVU zip, an AMA file, an office list.
+    (stick / "RVU99A.zip").write_bytes(zip_bytes({"PPRRVU99_JAN.csv": fixture("cpt", "PPRRVU99_JAN.csv")}))
+    (stick / "LONGULT.txt").write_bytes(fixture("cpt", "LONGULT.txt"))
+    (stick / "charges.csv").write_bytes(b"Dept,CPT,Service,Fee\r\nA,99213,Zorblat clinic visit,80\r\n")
     return stick
 
 
@@ -136,6 +140,9 @@ def test_every_kind_is_detected_with_its_release(stick_scan: tuple[Path, ScanRes
         "HCPC2099_OCT_ANWEB.TRIMMED.xlsx": ("hcpcs-longdesc-workbook", "HCPCS Level II October 2099"),
         "NOC_Codes_2019.prn": ("hcpcs-noc", "HCPCS Level II January 2019"),
         "NOC codes_APR2099.xlsx": ("hcpcs-noc", "HCPCS Level II April 2099"),
+        "PPRRVU99_JAN.csv": ("cpt-pfs", "CPT 2099"),
+        "LONGULT.txt": ("cpt-ama", "CPT (unknown year)"),
+        "charges.csv": ("cpt-csv", "CPT (unknown year)"),
     }
     assert {item.kind for item in result.found} == set(KINDS)
 
