@@ -29,6 +29,7 @@ from db.imports import (
 from db.in_force import ReleaseRef
 from db.releases import ReleaseInfo
 from db.sources.detect import FoundFile, Unrecognised, scan
+from db.sources.errors import SourceFormatError
 
 #: The file that makes a release of each code set, by preference; the others join a release of theirs.
 MAIN_KINDS = {"icd10cm-tabular": "icd10cm", "icd10pcs-tables": "icd10pcs"} | {k: "hcpcs" for k in HCPCS_CODE_KINDS}
@@ -257,6 +258,7 @@ def run_import(
     imports = Imports.load(data_dir)
     folder = data_dir / IMPORTS_DIR
     created: list[Path] = []
+    origins: dict[Path, str] = {}
     stored: list[StoredRelease] = []
     stamp = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     try:
@@ -272,6 +274,7 @@ def run_import(
             for found in draft.files:
                 progress(f"Copying {found.location}")
                 written = found.materialize(target)
+                origins[written] = found.location
                 if found.kind in cpt_import.CPT_KINDS:
                     cpt_import.write_sidecar(written, found, plan.cpt_columns)
                 files.append(StoredFile(found.kind, f"{slug}/{written.name}", found.sha256, found.location))
@@ -281,9 +284,12 @@ def run_import(
         merged, obsolete = cpt_import.merge(imports, stored, folder)
         updated = Imports(merged)
         report = build(data_dir, sources_with_imports(data_dir, updated, base), progress, should_cancel)
-    except BaseException:
+    except BaseException as error:
         for target in created:
             shutil.rmtree(target, ignore_errors=True)
+        if isinstance(error, SourceFormatError) and error.path in origins:
+            # Name the clerk's file, not its (now removed) copy in imports/.
+            raise SourceFormatError(origins[error.path], error.location, error.reason) from error
         raise
     updated.save(data_dir)
     cpt_import.delete_copies(obsolete)

@@ -25,7 +25,7 @@ from pathlib import Path
 from db.sources.cpt_shapes import CptEntry, check_duplicates, read_text
 from db.sources.errors import SourceFormatError
 
-__all__ = ["KIND_LABELS", "AmaFile", "parse_lines", "read_ama"]
+__all__ = ["KIND_LABELS", "AmaFile", "looks_like_data_file", "parse_lines", "read_ama"]
 
 #: Lines before the first code that are taken for the AMA's copyright notice (it is a few dozen lines).
 MAX_NOTICE_LINES = 120
@@ -165,3 +165,21 @@ def _line_entries(path: Path, lines: Sequence[str]) -> tuple[list[CptEntry], str
 
 def _separator_name(separator: str | None) -> str:
     return {"\t": "TAB", "|": "'|'", "blanks": "blanks"}.get(separator or "", "separator")
+
+
+def looks_like_data_file(lines: Sequence[str]) -> bool:
+    """Most lines after the notice are code, separator, descriptor: a CPT data file, even if a line is broken."""
+    body = [line.rstrip() for line in lines[:400] if line.strip()]
+    good = [i for i, line in enumerate(body) if _line_ok(line)]
+    if not good:
+        return False
+    rest = body[good[0] :]
+    return len(good) >= 2 and len(good) * 2 >= len(rest)
+
+
+def _line_ok(line: str) -> bool:
+    match = _LINE.fullmatch(line) or _FIXED.fullmatch(line)
+    if match is None or not _WORD.search(match.group("text")):
+        return False
+    separator = match.groupdict().get("sep")
+    return separator not in ("\t", "|") or separator not in match.group("text")

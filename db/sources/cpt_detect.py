@@ -8,7 +8,7 @@ import io
 from collections.abc import Sequence
 from typing import Any
 
-from db.sources.cpt_ama import parse_lines
+from db.sources.cpt_ama import looks_like_data_file, parse_lines
 from db.sources.cpt_pfs import sniff_rows
 from db.sources.cpt_shapes import code_text, cpt_release, year_from_names
 from db.sources.cpt_table import choose_columns
@@ -62,8 +62,12 @@ def ama(sample: Sample) -> Dated | None:
         return None
     try:
         parsed = parse_lines(sample.entry.origin.path, text.lines, sample.names, complete=sample.complete)
-    except SourceFormatError:
-        return None
+    except SourceFormatError as error:
+        if not looks_like_data_file(text.lines):
+            return None
+        # A CPT data file with a bad line: the scan lists it with the line, rather than "not a code file".
+        where = f"{error.location}: " if error.location else ""
+        raise SourceFormatError(sample.name, None, f"a CPT data file, but {where}{error.reason}") from error
     return _dated(None, parsed.evidence, sample.names)
 
 
