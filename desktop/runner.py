@@ -147,6 +147,7 @@ def tell_about_recovered_user_data(parent: QWidget, user_data: UserData) -> QMes
 
 def run(args: argparse.Namespace, log_file: Path | None, process_age_ms: Callable[[], float]) -> int:
     from desktop.app import install_excepthook, print_json
+    from desktop.cpt_actions import remove_cpt_data
     from desktop.main_window import MainWindow
     from desktop.services import CodeService
 
@@ -184,18 +185,24 @@ def run(args: argparse.Namespace, log_file: Path | None, process_age_ms: Callabl
     settings = QSettings(str(folder / "settings.ini"), QSettings.Format.IniFormat)
     window = MainWindow(service, user_data, settings)
 
+    def restart_search(target: Path) -> None:
+        new_service = CodeService(target)
+        window.service.close()
+        window.service = new_service
+        new_service.results_ready.connect(window._on_results)
+        new_service.detail_ready.connect(window._on_detail)
+        new_service.failed.connect(window.show_message)
+
     def rebuild() -> None:
         target = rebuilt_data_dir() if is_frozen() else service.data_dir
         if build_with_progress(target, "Rebuilding at your request."):
             QMessageBox.information(window, "Codebook", "The data was rebuilt. Codebook will now restart its search.")
-            new_service = CodeService(target)
-            window.service.close()
-            window.service = new_service
-            new_service.results_ready.connect(window._on_results)
-            new_service.detail_ready.connect(window._on_detail)
-            new_service.failed.connect(window.show_message)
+            restart_search(target)
 
     window.rebuild_requested.connect(rebuild)
+    window.remove_cpt_requested.connect(
+        lambda: remove_cpt_data(window, window.service.data_dir, user_data.path, restart_search)
+    )
     window.show()
     if not args.self_test:
         tell_about_recovered_user_data(window, user_data)

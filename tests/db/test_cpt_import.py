@@ -122,7 +122,7 @@ def test_more_files_join_their_year_and_a_list_keeps_its_columns(tmp_path: Path,
     data = tmp_path / "data"
     imported(data, [CPT / "LONGULT.txt", CPT / "PPRRVU99_JAN.csv"], small_sources)
     charges = write_charge_list(tmp_path / "charges-2099.xlsx")
-    plan, report = imported(data, [charges], small_sources, Columns(code=3, description=4))
+    _plan, report = imported(data, [charges], small_sources, Columns(code=3, description=4))
     assert [release.name for release in Imports.load(data).releases] == ["CPT 2099"]
     assert len(Imports.load(data).releases[0].files) == 3
     shown = detail(data, "cpt", "99213")
