@@ -65,7 +65,10 @@ def info_lines(facts: dict[str, Any]) -> list[str]:
         )
     missing = facts.get("article_cpt_numbers_not_in_cpt_file")
     if missing:
-        lines.append(f"  CPT numbers named by articles but not in the CPT files: {', '.join(missing)}")
+        shown = ", ".join(missing[:20]) + (
+            f" and {len(missing) - 20} more (info --json lists all)" if len(missing) > 20 else ""
+        )
+        lines.append(f"  {len(missing)} CPT numbers named by articles are not in the CPT files: {shown}")
     return lines
 
 
