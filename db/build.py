@@ -16,14 +16,16 @@ from typing import Any, TypeVar
 from sqlalchemy import Engine, insert
 
 from db import models
+from db.build_cpt import CptFiles, ParsedCpt, load_cpt_release, read_cpt
 from db.build_loaders import load_articles, load_hcpcs, load_icd10cm, load_icd10pcs, load_index_entries
 from db.build_rows import Tables
 from db.engine import open_for_writing
 from db.integrity import write_manifest
 from db.lay_terms import default_lay_terms_path
 from db.layout import BUILD_INFO_FILE, CURRENT, DATA_FORMAT, DATABASE_FILE, INDEX_DIR, bundled_fingerprint
-from db.models import HCPCS, ICD10CM, ICD10PCS
+from db.models import CPT, HCPCS, ICD10CM, ICD10PCS
 from db.paths import articles_dir, source_files_dir
+from db.pfs import PfsFact
 from db.releases import ReleaseInfo, hcpcs_release, icd10_release, in_force_order
 from db.search_index import build_search_index
 from db.sources import code_indexes, hcpcs
@@ -83,6 +85,8 @@ class BuildSources:
     icd10cm: list[CmFiles]
     icd10pcs: list[PcsFiles]
     hcpcs: list[HcpcsFiles]
+    #: The user's licensed CPT files, one entry per CPT year (never bundled).
+    cpt: list[CptFiles] = field(default_factory=list)
     icd10cm_index: Path | None = None
     icd10cm_eindex: Path | None = None
     icd10cm_neoplasm: Path | None = None
@@ -179,6 +183,7 @@ def _write_database(database: Path, tables: Tables, report: BuildReport) -> None
             (models.PcsAxisValue, tables.pcs_axis.rows),
             (models.PcsDefinition, tables.pcs_definitions.rows),
             (models.HcpcsAttributes, tables.hcpcs_attributes),
+            (PfsFact, tables.pfs_facts),
             (models.IndexTerm, tables.index_terms.rows),
             (models.ArticleRow, tables.articles),
             (models.ArticleLink, tables.article_links.rows),
@@ -281,8 +286,28 @@ def build_database(
         for key, value in counts.items():
             report.counts[f"hcpcs.{key}"] = value
     tables.assign_sort_order(HCPCS, list(range(1, newest.get(HCPCS, 0) + 1)))
-    report.facts["release_counts"] = release_counts
     step("HCPCS Level II", started)
+
+    started = time.perf_counter()
+    cpt_parsed: list[tuple[ReleaseInfo, Path, tuple[CptFiles, ParsedCpt]]] = []
+    for cpt_files in sources.cpt:
+        progress(f"Reading CPT files {', '.join(source.path.name for source in cpt_files.files)}")
+        info, parsed_cpt = read_cpt(cpt_files)
+        cpt_parsed.append((info, cpt_files.files[0].path, (cpt_files, parsed_cpt)))
+    cpt_report: list[dict[str, Any]] = []
+    for seq, (info, (cpt_files, parsed_cpt)) in enumerate(_in_force_order(cpt_parsed), start=1):
+        release_id = tables.add_release(info, [s.path for s in cpt_files.files], seq, cpt_files.origin)
+        counts = load_cpt_release(tables, parsed_cpt, release_id, seq, progress)
+        release_counts.append({"release": info.name, "billable": counts["codes"], "modifiers": counts["modifiers"],
+                               "pfs_rows": counts["pfs_rows"], "files": parsed_cpt.files})  # fmt: skip
+        cpt_report += [{**entry, "release": info.name} for entry in parsed_cpt.files]
+        for key, value in counts.items():
+            report.counts[f"cpt.{key}"] = value
+    if sources.cpt:
+        tables.assign_sort_order(CPT, list(range(1, len(sources.cpt) + 1)))
+        report.facts["cpt_files"] = cpt_report
+        step("CPT (licensed files)", started)
+    report.facts["release_counts"] = release_counts
 
     started = time.perf_counter()
     index_sources: list[tuple[str, Path | None, Callable[[Path], list[code_indexes.IndexEntry]], str]] = [
@@ -305,7 +330,7 @@ def build_database(
     if sources.articles is not None:
         started = time.perf_counter()
         progress(f"Reading articles in {sources.articles}")
-        load_articles(tables, sources.articles, report.counts, sources.strict_links)
+        load_articles(tables, sources.articles, report.counts, sources.strict_links, report.facts)
         step("articles", started)
 
     started = time.perf_counter()

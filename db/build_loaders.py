@@ -260,7 +260,9 @@ def load_index_entries(
             facts[f"unresolved_examples.{source}"] = samples[source]
 
 
-def load_articles(tables: Tables, folder: Path, counts: Counts, strict_links: bool) -> None:
+def load_articles(
+    tables: Tables, folder: Path, counts: Counts, strict_links: bool, facts: dict[str, Any] | None = None
+) -> None:
     """Validate every article and its links against the loaded releases; one broken article stops the build
     (file, line, reason). A link to a code some releases lack is kept: the detail shows it where the code is."""
     articles = read_articles(folder)
@@ -278,6 +280,10 @@ def load_articles(tables: Tables, folder: Path, counts: Counts, strict_links: bo
         check_article_links(articles, code_exists)
     cpt_release: int | None = None
     unresolved = 0
+    # With the user's CPT file loaded, its codes answer for the numbers articles name; the others keep a
+    # reference row and are listed in the import report.
+    cpt_loaded = bool(known.get(CPT))
+    cpt_missing: set[str] = set()
     for article in articles:
         tables.articles.append(
             {
@@ -297,7 +303,9 @@ def load_articles(tables: Tables, folder: Path, counts: Counts, strict_links: bo
                     unresolved += 1  # only possible without strict_links: checked above otherwise
                     continue
                 tables.article_links.add(article_id=article.id, system=system, code=code)
-                if system == CPT and tables.code_id(CPT, code, 0) is None:
+                if system == CPT and cpt_loaded and code not in known.get(CPT, set()):
+                    cpt_missing.add(code)  # probably a wrong or retired number in the article
+                if system == CPT and code not in known.get(CPT, set()) and tables.code_id(CPT, code, 0) is None:
                     # A CPT number an article names, without any AMA descriptor: searching the number
                     # finds the article and says the description needs the user's licensed CPT file.
                     if cpt_release is None:
@@ -317,6 +325,9 @@ def load_articles(tables: Tables, folder: Path, counts: Counts, strict_links: bo
                         section_code=None,
                         depth=0,
                     )
+    if cpt_loaded and facts is not None:
+        counts["article_cpt_numbers_not_in_cpt_file"] = len(cpt_missing)
+        facts["article_cpt_numbers_not_in_cpt_file"] = sorted(cpt_missing)
     counts["articles"] = len(articles)
     counts["article_links_not_in_release"] = unresolved
     counts["article_links"] = len(tables.article_links.rows)

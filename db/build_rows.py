@@ -59,6 +59,8 @@ class Tables:
     pcs_axis: VersionedRows = field(default_factory=VersionedRows)
     pcs_definitions: VersionedRows = field(default_factory=VersionedRows)
     hcpcs_attributes: list[dict[str, Any]] = field(default_factory=list)
+    #: Fee-schedule facts (db/pfs.py) of the CPT releases.
+    pfs_facts: list[dict[str, Any]] = field(default_factory=list)
     index_terms: Rows = field(default_factory=Rows)
     articles: list[dict[str, Any]] = field(default_factory=list)
     article_links: Rows = field(default_factory=Rows)

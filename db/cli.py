@@ -14,6 +14,7 @@ from pathlib import Path
 from db.build import CmFiles, HcpcsFiles, PcsFiles, build
 from db.cli_check import add_check_parser
 from db.cli_common import EXIT_BAD_INPUT, EXIT_NO_DATA, SYSTEM_CHOICES, CliError, add_data_option, data_dir, database
+from db.cli_cpt import add_cpt_parser, detail_lines, info_lines
 from db.cli_import import add_import_parser, command_verify
 from db.cli_policies import add_policies_parser, policies_json
 from db.cli_releases import DateError, add_date_option, command_diff, command_history, parse_day
@@ -97,6 +98,7 @@ def command_info(args: argparse.Namespace) -> int:
         print(f"  {release.name}: dates of service {start} to {end}")
     for system, system_counts in sorted(counts.items()):
         print(f"  {system}: " + ", ".join(f"{key} {value:,}" for key, value in sorted(system_counts.items())))
+    print("\n".join(info_lines(facts)))
     return 0
 
 
@@ -120,13 +122,13 @@ def command_export(args: argparse.Namespace) -> int:
                     "billable": row.billable,
                     "release": row.release,
                 }
-                if args.system == "hcpcs":
+                if args.system in ("hcpcs", "cpt"):
                     record["kind"] = row.kind
                 out.write(json.dumps(record, ensure_ascii=False) + "\n")
         else:
             writer = csv.writer(out, lineterminator="\n")
             header = ["system", "code", "display", "title", "billable", "release"]
-            if args.system == "hcpcs":
+            if args.system in ("hcpcs", "cpt"):
                 header.append("kind")
             writer.writerow(header)
             for row in rows:
@@ -138,7 +140,7 @@ def command_export(args: argparse.Namespace) -> int:
                     "yes" if row.billable else "no",
                     row.release,
                 ]
-                if args.system == "hcpcs":
+                if args.system in ("hcpcs", "cpt"):
                     values.append(row.kind)
                 writer.writerow(values)
     engine.dispose()
@@ -282,6 +284,7 @@ def render_detail_text(detail: CodeDetail) -> str:
     end = release.valid_to.isoformat() if release.valid_to else "-"
     lines.append(f"  release: {release.name}, dates of service {start} to {end}")
     lines.append(f"  {detail.validity}" + (f"; {detail.history_line}" if detail.history_line else ""))
+    lines.extend(detail_lines(detail.cpt, detail.fee_schedule))
     if detail.notice:
         lines.append(f"  NOTE: {detail.notice}")
     if detail.path:
@@ -344,7 +347,7 @@ def make_parser() -> argparse.ArgumentParser:
 
     export_parser = commands.add_parser("export", help="every code of a code set as CSV or JSON lines")
     add_data_option(export_parser)
-    export_parser.add_argument("--system", required=True, choices=("icd10cm", "icd10pcs", "hcpcs"))
+    export_parser.add_argument("--system", required=True, choices=SYSTEM_CHOICES)
     export_parser.add_argument("--billable", action="store_true", help="billable codes only")
     export_parser.add_argument("--format", choices=("csv", "jsonl"), default="csv")
     add_date_option(export_parser)
@@ -385,6 +388,7 @@ def make_parser() -> argparse.ArgumentParser:
     add_import_parser(commands)
     add_check_parser(commands)
     add_policies_parser(commands)
+    add_cpt_parser(commands)
 
     verify_parser = commands.add_parser("verify", help="check every built file against the build's checksums")
     add_data_option(verify_parser)

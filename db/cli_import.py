@@ -7,8 +7,11 @@ import json
 import sys
 import time
 from pathlib import Path
+from typing import Any, cast
 
 from db.cli_common import EXIT_BAD_INPUT, EXIT_NO_DATA, CliError, add_data_option, data_dir
+from db.cli_cpt import add_column_options, file_rows
+from db.cpt_import import Columns
 from db.engine import open_read_only, session_scope
 from db.importer import ImportPlan, plan_import, run_import
 from db.imports import Imports
@@ -61,6 +64,7 @@ def command_import(args: argparse.Namespace) -> int:
     if missing:
         raise CliError(f"no such file or folder: {', '.join(missing)}", EXIT_BAD_INPUT)
     plan = plan_import(paths, loaded_releases(target), Imports.load(target), target)
+    plan.cpt_columns = Columns(args.code_column, args.description_column)
     quiet = args.json
     if not quiet:
         print(f"Found in {', '.join(map(str, paths))}:")
@@ -85,6 +89,12 @@ def command_import(args: argparse.Namespace) -> int:
     rows: dict[str, object] = {draft.release.name: counts.get(draft.release.name, {}) for draft in plan.drafts}
     for name in plan.store_files:
         rows[name] = {k.split(".", 1)[1]: v for k, v in report.counts.items() if k.startswith(f"{name}.")}
+    file_rows(cast("list[dict[str, Any]]", result["files"]), report.facts)
+    not_in_cpt = report.facts.get("article_cpt_numbers_not_in_cpt_file")
+    if not_in_cpt:
+        result["article_cpt_numbers_not_in_cpt_file"] = not_in_cpt
+        if not quiet:
+            print(f"CPT numbers articles name but the CPT files lack (wrong or retired?): {', '.join(not_in_cpt)}")
     result.update(
         imported=imported,
         changed=True,
@@ -110,6 +120,7 @@ def add_import_parser(commands: argparse._SubParsersAction[argparse.ArgumentPars
     add_data_option(parser)
     parser.add_argument("paths", nargs="+", metavar="PATH")
     parser.add_argument("--json", action="store_true")
+    add_column_options(parser)
     parser.set_defaults(handler=command_import)
 
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from db import cpt_import
 from db.build import BuildReport, BuildSources, build
 from db.imports import (
     HCPCS_CODE_KINDS,
@@ -28,6 +29,7 @@ from db.imports import (
 from db.in_force import ReleaseRef
 from db.releases import ReleaseInfo
 from db.sources.detect import FoundFile, Unrecognised, scan
+from db.sources.errors import SourceFormatError
 
 #: The file that makes a release of each code set, by preference; the others join a release of theirs.
 MAIN_KINDS = {"icd10cm-tabular": "icd10cm", "icd10pcs-tables": "icd10pcs"} | {k: "hcpcs" for k in HCPCS_CODE_KINDS}
@@ -108,6 +110,8 @@ class ImportPlan:
     refusals: list[str] = field(default_factory=list)
     #: Files for stores beside the code database, by store loader name.
     store_files: dict[str, list[FoundFile]] = field(default_factory=dict)
+    #: The columns of CPT lists (CSV/XLSX), when the clerk chose them.
+    cpt_columns: cpt_import.Columns = field(default_factory=cpt_import.Columns)
 
     @property
     def has_new(self) -> bool:
@@ -128,6 +132,7 @@ def plan_import(
     seen_sums: dict[str, FoundFile] = {}
     mains: dict[tuple[str, dt.date | None], FoundFile] = {}
     companions: list[FoundFile] = []
+    cpt_found: list[FoundFile] = []
     for found in result.found:
         if found.sha256 in seen_sums:
             plan.reports.append(FileReport(found, "left out", f"the same file as {seen_sums[found.sha256].location}"))
@@ -143,6 +148,9 @@ def plan_import(
             else:
                 plan.store_files.setdefault(store.name, []).append(found)
                 plan.reports.append(FileReport(found, "new"))
+            continue
+        if found.kind in cpt_import.CPT_KINDS:
+            cpt_found.append(found)  # a year's files join that year's release, even one already loaded
             continue
         if found.kind not in MAIN_KINDS:
             companions.append(found)
@@ -182,6 +190,11 @@ def plan_import(
     for found in index_only:
         plan.drafts.append(Draft(found.release, (found,)))
         plan.reports.append(FileReport(found, "new"))
+    years, left_out = cpt_import.group(cpt_found)
+    for release, files in years:
+        plan.drafts.append(Draft(release, tuple(files)))
+        plan.reports.extend(FileReport(f, "new") for f in files)
+    plan.reports.extend(FileReport(found, "left out", why) for found, why in left_out)
     return plan
 
 
@@ -246,6 +259,7 @@ def run_import(
     imports = Imports.load(data_dir)
     folder = data_dir / IMPORTS_DIR
     created: list[Path] = []
+    origins: dict[Path, str] = {}
     stored: list[StoredRelease] = []
     stamp = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     try:
@@ -261,18 +275,26 @@ def run_import(
             for found in draft.files:
                 progress(f"Copying {found.location}")
                 written = found.materialize(target)
+                origins[written] = found.location
+                if found.kind in cpt_import.CPT_KINDS:
+                    cpt_import.write_sidecar(written, found, plan.cpt_columns)
                 files.append(StoredFile(found.kind, f"{slug}/{written.name}", found.sha256, found.location))
             stored.append(
                 StoredRelease(release.system, release.name, release.valid_from, release.valid_to, tuple(files), stamp)
             )
-        updated = Imports(imports.releases + stored)
+        merged, obsolete = cpt_import.merge(imports, stored, folder)
+        updated = Imports(merged)
         sources = sources_with_imports(data_dir, updated, base)
         report = build(data_dir, sources, progress, should_cancel, swap=swap)
-    except BaseException:
+    except BaseException as error:
         for target in created:
             shutil.rmtree(target, ignore_errors=True)
+        if isinstance(error, SourceFormatError) and error.path in origins:
+            # Name the clerk's file, not its (now removed) copy in imports/.
+            raise SourceFormatError(origins[error.path], error.location, error.reason) from error
         raise
     updated.save(data_dir)
+    cpt_import.delete_copies(obsolete)
     report.counts.update(store_counts)
     return report
 

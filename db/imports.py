@@ -113,6 +113,8 @@ def sources_with_imports(
 ) -> BuildSources:
     """The bundled official files (or `base`) plus every release imported into `data_dir`. An imported index
     replaces the bundled one of its kind when it is newer (the newest index leads to the newest release's codes)."""
+    from db.cpt_import import cpt_files
+
     sources = copy.deepcopy(base) if base is not None else BuildSources.bundled()
     imports = imports if imports is not None else Imports.load(data_dir)
     folder = data_dir / IMPORTS_DIR
@@ -123,7 +125,8 @@ def sources_with_imports(
             system = "icd10pcs" if index_field.startswith("icd10pcs") else "icd10cm"
             index_dates[index_field] = icd10_release(system, "index", bundled_index, "", "").valid_from or dt.date.min
     for stored in imports.releases:
-        sources.strict_links = False  # another release may lack codes the curated links name: count, not fail
+        if stored.system != "cpt":  # CPT numbers in articles are only shape-checked
+            sources.strict_links = False  # another release may lack codes the curated links name: count, not fail
 
         def path(*kinds: str, stored: StoredRelease = stored) -> Path | None:
             found = stored.file_of(*kinds)
@@ -147,6 +150,8 @@ def sources_with_imports(
             sources.hcpcs.append(
                 HcpcsFiles(folder / codes.path, path("hcpcs-noc"), "imported", stored.release_info("codes"), codes.kind)
             )
+        elif stored.system == "cpt":
+            sources.cpt.append(cpt_files(stored, folder))
         for stored_file in stored.files:
             replaced = INDEX_FIELDS.get(stored_file.kind)
             start = stored.valid_from or dt.date.min

@@ -10,9 +10,11 @@ from dataclasses import dataclass
 from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session
 
+from db.cpt_detail import CptView, cpt_view
 from db.history import HistoryStep, code_history, history_line
 from db.in_force import InForce, in_force, validity_text, version_at, versions
 from db.models import (
+    CPT,
     HCPCS,
     ICD10CM,
     ICD10PCS,
@@ -24,6 +26,7 @@ from db.models import (
     Release,
     ReleaseSource,
 )
+from db.pfs import PfsView, fee_schedule
 from db.sources.articles import TABS
 
 #: Kinds that are codes in the official sense (chapters, sections and PCS prefixes are navigation only).
@@ -31,6 +34,7 @@ EXPORTED_KINDS = {
     ICD10CM: ("category", "subcategory", "code"),
     ICD10PCS: ("code",),
     HCPCS: ("code", "modifier"),
+    CPT: ("code", "modifier"),
 }
 
 
@@ -257,8 +261,12 @@ class CodeDetail:
     history_line: str | None = None
     #: Set when no loaded release covers the date: what the clerk should do.
     notice: str | None = None
-    #: The official short title (ICD-10-CM, when the release's order file was loaded).
+    #: The official short title (ICD-10-CM, when the release's order file was loaded; CPT's short descriptor).
     short_title: str | None = None
+    #: Medicare fee-schedule facts (CPT and HCPCS), from the CPT year in force (db/pfs.py).
+    fee_schedule: tuple[PfsView, ...] = ()
+    #: CPT only: category, add-on, the other descriptors, the office list's columns, the AMA copyright line.
+    cpt: CptView | None = None
 
     def to_json(self) -> dict[str, object]:
         def ref(item: CodeRef) -> dict[str, object]:
@@ -281,6 +289,8 @@ class CodeDetail:
             "history": [step.to_json() for step in self.history],
             "notice": self.notice,
             "short_title": self.short_title,
+            "fee_schedule": [view.to_json() for view in self.fee_schedule],
+            "cpt": self.cpt.to_json() if self.cpt else None,
             "release": self.release.to_json(),
             "path": [ref(item) for item in self.path],
             "children": [ref(item) for item in self.children],
@@ -452,6 +462,8 @@ def code_detail(session: Session, system: str, code_text: str, day: dt.date | No
     for level in lineage:
         for note in (n for n in note_rows if n.code_id == level.id):
             notes.append(NoteView(note.kind, note.text, _ref(by_id[note.code_id]), note.code_id != code.id))
+    cpt = cpt_view(code.code, code.kind, notes) if system == CPT else None
+    notes = [note for note in notes if not note.kind.startswith("cpt_")]  # shown in the CPT section
 
     children = session.scalars(
         select(Code).where(_at(system, seq), Code.parent_code == code.code).order_by(Code.sort_order)
@@ -537,6 +549,8 @@ def code_detail(session: Session, system: str, code_text: str, day: dt.date | No
         history_line=history_line(history),
         notice=answer.notice() if answer else None,
         short_title=code.short_title,
+        fee_schedule=fee_schedule(session, code.code, day) if system in (CPT, HCPCS) else (),
+        cpt=cpt,
     )
 
 

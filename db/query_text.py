@@ -18,7 +18,7 @@ STOP_WORDS = frozenset({"of", "the", "and", "with", "in", "to", "for", "a", "an"
 CODE_CHARS = re.compile(r"^[A-Z0-9]{2,8}$")
 HCPCS_SHAPE = re.compile(r"^[A-V][0-9]{4}$")
 MODIFIER_SHAPE = re.compile(r"^[A-Z0-9]{2}$")
-CPT_SHAPE = re.compile(r"^[0-9]{4}[0-9FT]$")
+CPT_SHAPE = re.compile(r"^[0-9]{4}[0-9FTUAM]$")
 
 
 @dataclass(frozen=True)

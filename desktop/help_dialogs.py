@@ -9,6 +9,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from db.queries import ReleaseView
+from db.sources.cpt_shapes import AMA_COPYRIGHT
 from desktop import render
 from desktop.detail_view import TAB_NAMES
 from desktop.shortcuts import SHORTCUTS
@@ -35,5 +36,6 @@ def show_about(parent: QWidget, releases: Sequence[ReleaseView]) -> None:
         parent,
         "About Codebook",
         "<p>Codebook: an offline reference for US medical codes.</p>"
-        f"<p>{listed}</p><p>CPT is never bundled: CPT codes and descriptors are copyrighted by the AMA.</p>",
+        f"<p>{listed}</p><p>CPT is never bundled: CPT codes and descriptors are copyrighted by the AMA.</p>"
+        f"<p>{render.esc(AMA_COPYRIGHT)}</p>",
     )

@@ -44,6 +44,7 @@ class MainWindow(QMainWindow):
     detail_shown = Signal(object)
     rebuild_requested = Signal()
     import_requested = Signal()
+    remove_cpt_requested = Signal()
     whats_new_requested = Signal()
     claim_check_requested = Signal()
 
@@ -133,6 +134,7 @@ class MainWindow(QMainWindow):
         self._menus = {name: bar.addMenu(f"&{name}") for name in ("File", "Edit", "View", "Go", "Help")}
         self._action("import_files", self.import_requested.emit, "File")
         self._action("rebuild", self.rebuild_requested.emit, "File")
+        self._action("remove_cpt", self.remove_cpt_requested.emit, "File")
         self._action("quit", self.close, "File")
         self._action("focus_search", self.focus_search, "Edit")
         self._action("date_of_service", self.focus_date, "Edit")

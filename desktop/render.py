@@ -10,6 +10,7 @@ from collections.abc import Iterable, Sequence
 from db.queries import CodeDetail, CodeRef, ReleaseView
 from db.search_index import SearchHit
 from db.text import words
+from desktop.render_cpt import cpt_html
 from desktop.render_releases import history_html, validity_html
 from desktop.results_model import badge, why_text
 
@@ -157,6 +158,7 @@ def overview_html(detail: CodeDetail, today: dt.date) -> str:
             for name, value in detail.hcpcs_attributes
         )
         parts.append(f'<h3>HCPCS record</h3><table cellpadding="2">{rows}</table>')
+    parts.append(cpt_html(detail))
     parts.append(history_html(detail))
     return "".join(parts)
 

@@ -161,6 +161,7 @@ def tell_about_recovered_user_data(parent: QWidget, user_data: UserData) -> QMes
 def run(args: argparse.Namespace, log_file: Path | None, process_age_ms: Callable[[], float]) -> int:
     from desktop.app import install_excepthook, print_json
     from desktop.claim_window import claim_window_opener
+    from desktop.cpt_actions import remove_cpt_data
     from desktop.main_window import MainWindow
     from desktop.services import CodeService
 
@@ -199,12 +200,18 @@ def run(args: argparse.Namespace, log_file: Path | None, process_age_ms: Callabl
     window = MainWindow(service, user_data, settings)
     window.detail.policies_tab.use_settings(settings)  # the Policies tab remembers its state filter
 
+    def restart_search(target: Path) -> None:
+        """Answer from the data in `target` (or, if it cannot be used, the data opened before)."""
+        old_dir = window.service.data_dir
+        window.service.close()
+        window.use_service(CodeService(target if data_problem(target) is None else old_dir))
+
     def rebuild() -> None:
         target = rebuilt_data_dir() if is_frozen() else window.service.data_dir
         window.service.close()  # Windows cannot replace files the app holds open
         if build_with_progress(target, "Rebuilding at your request."):
             QMessageBox.information(window, "Codebook", "The data was rebuilt. Codebook will now restart its search.")
-        window.use_service(CodeService(target if data_problem(target) is None else window.service.data_dir))
+        restart_search(target)
 
     def open_import() -> None:
         from desktop.import_dialog import ImportDialog, window_swap
@@ -230,6 +237,9 @@ def run(args: argparse.Namespace, log_file: Path | None, process_age_ms: Callabl
         window, lambda: window.service.data_dir, lambda: window.service.day, window.navigate_to
     )
     window.claim_check_requested.connect(open_claim_check)
+    window.remove_cpt_requested.connect(
+        lambda: remove_cpt_data(window, window.service.data_dir, user_data.path, restart_search)
+    )
     window.show()
     if not args.self_test:
         tell_about_recovered_user_data(window, user_data)

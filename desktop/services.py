@@ -72,6 +72,7 @@ class CodeService(QObject):
         self._pool.setMaxThreadCount(1)
         self._search_generation = 0
         self._detail_generation = 0
+        self._closed = False
         self.set_day(dt.date.today())
 
     # -- date of service ------------------------------------------------------------------------------------
@@ -88,6 +89,10 @@ class CodeService(QObject):
         return self._engine
 
     def close(self) -> None:
+        """Idempotent: a rebuild closes the data before replacing it, and the restart closes it again."""
+        if self._closed:
+            return
+        self._closed = True
         self._pool.clear()
         self._pool.waitForDone(5000)
         self._index.close()

@@ -37,6 +37,7 @@ SHORTCUTS: tuple[Shortcut, ...] = (
     Shortcut("import_files", "Ctrl+I", "Import official files… (CMS/CDC downloads, from a folder or USB stick)"),
     Shortcut("whats_new", "Ctrl+Shift+N", "What's new: the codes each release added, deleted or changed"),
     Shortcut("rebuild", "Ctrl+Shift+R", "Rebuild the code database and search index"),
+    Shortcut("remove_cpt", "", "Remove CPT data (every imported CPT file, then rebuild)"),
     Shortcut("quit", "Ctrl+Q", "Quit"),
 )
 #: Ctrl+1 .. Ctrl+9 select the detail tabs in order.

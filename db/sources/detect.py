@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from db.releases import ReleaseInfo
+from db.sources import cpt_detect, ncci
 from db.sources import detect_release as dating
-from db.sources import ncci
 from db.sources.detect_describe import describe, looks_relevant
 from db.sources.detect_sample import Sample
 from db.sources.errors import SourceFormatError
@@ -299,6 +299,18 @@ def mcd_ncd(sample: Sample) -> dating.Dated | None:
     return mcd_table(sample, "ncd")
 
 
+def cpt_pfs(sample: Sample) -> dating.Dated | None:
+    return cpt_detect.pfs(sample)
+
+
+def cpt_ama(sample: Sample) -> dating.Dated | None:
+    return cpt_detect.ama(sample)
+
+
+def cpt_csv(sample: Sample) -> dating.Dated | None:
+    return cpt_detect.charge_list(sample)
+
+
 def _date(value: object) -> dt.date | None:
     text = str(value).strip() if value is not None else ""
     if len(text) != 8 or not text.isdigit():
@@ -334,6 +346,10 @@ DETECTORS: tuple[tuple[str, Callable[[Sample], dating.Dated | None]], ...] = (
     ("mcd-article", mcd_article),
     ("mcd-lcd", mcd_lcd),
     ("mcd-ncd", mcd_ncd),
+    ("cpt-pfs", cpt_pfs),
+    ("cpt-ama", cpt_ama),
+    # Last: any table with a column of CPT-shaped codes and one of words.
+    ("cpt-csv", cpt_csv),
 )
 KINDS = tuple(kind for kind, _ in DETECTORS)
 

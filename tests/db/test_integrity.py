@@ -134,11 +134,14 @@ def test_write_manifest_then_verify_round_trip(data):
 
 
 def test_the_damaged_index_would_otherwise_open_silently(data):
-    """Why the checksum matters: Whoosh opens a segment with overwritten bytes without complaint."""
+    """Why the checksum matters: Whoosh often opens a segment with overwritten bytes without complaint (where
+    the bytes land decides; the segment's name, and so which file is hit, differs from build to build)."""
     folder = current_dir(data)
     overwrite_middle(segment_file(folder))
-    index = SearchIndex.open(folder / INDEX_DIR)
-    index.close()
+    try:
+        SearchIndex.open(folder / INDEX_DIR).close()
+    except Exception:  # noqa: BLE001 - a loud failure is the harmless case; the silent one is what we guard
+        pass
     assert data_problem(data) is not None
 
 

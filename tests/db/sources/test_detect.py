@@ -106,6 +106,10 @@ def usb_stick(root: Path) -> Path:
     (stick / "holiday.jpg").write_bytes(b"\xff\xd8\xff\xe0 not a code file")
     for ncci in ("ccipra-v323r0-f1.TXT", "MCR_MUE_PractitionerServices_Eff_10-01-2026.csv"):  # NCCI store kinds
         shutil.copy(FIXTURES / "ncci" / ncci, stick / ncci)
+    # Licensed CPT files (invented descriptors): the PFS file in its RVU zip, an AMA file, an office list.
+    (stick / "RVU99A.zip").write_bytes(zip_bytes({"PPRRVU99_JAN.csv": fixture("cpt", "PPRRVU99_JAN.csv")}))
+    (stick / "LONGULT.txt").write_bytes(fixture("cpt", "LONGULT.txt"))
+    (stick / "charges.csv").write_bytes(b"Dept,CPT,Service,Fee\r\nA,99213,Zorblat clinic visit,80\r\n")
     return stick
 
 
@@ -144,6 +148,9 @@ def test_every_kind_is_detected_with_its_release(stick_scan: tuple[Path, ScanRes
             "ncci-mue",
             "MUE table, practitioner, effective 2026-10-01",
         ),
+        "PPRRVU99_JAN.csv": ("cpt-pfs", "CPT 2099"),
+        "LONGULT.txt": ("cpt-ama", "CPT (unknown year)"),
+        "charges.csv": ("cpt-csv", "CPT (unknown year)"),
     }
     # The Medicare Coverage Database tables have their own stick (tests/db/sources/test_mcd.py).
     assert {item.kind for item in result.found} == {kind for kind in KINDS if not kind.startswith("mcd-")}
