@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from db.build import BuildReport, build
+from db.build import BuildReport, BuildSources, build
 from db.imports import (
     HCPCS_CODE_KINDS,
     IMPORTS_DIR,
@@ -226,6 +226,7 @@ def run_import(
     data_dir: Path,
     progress: Progress = print,
     should_cancel: Callable[[], bool] = lambda: False,
+    base: BuildSources | None = None,
 ) -> BuildReport:
     """Copy the plan's new files into `data_dir/imports/`, rebuild with them and swap the new data in.
 
@@ -264,7 +265,7 @@ def run_import(
                 StoredRelease(release.system, release.name, release.valid_from, release.valid_to, tuple(files), stamp)
             )
         updated = Imports(imports.releases + stored)
-        report = build(data_dir, sources_with_imports(data_dir, updated), progress, should_cancel)
+        report = build(data_dir, sources_with_imports(data_dir, updated, base), progress, should_cancel)
     except BaseException:
         for target in created:
             shutil.rmtree(target, ignore_errors=True)

@@ -6,6 +6,7 @@ Imported files live beside the built data, not inside it: a rebuild, a damaged i
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import json
 import os
@@ -106,10 +107,12 @@ class Imports:
         return {f.sha256 for release in self.releases for f in release.files}
 
 
-def sources_with_imports(data_dir: Path, imports: Imports | None = None) -> BuildSources:
-    """The bundled official files plus every release imported into `data_dir`. An imported index replaces the
-    bundled one of its kind when it is newer (the newest index leads to the newest release's codes)."""
-    sources = BuildSources.bundled()
+def sources_with_imports(
+    data_dir: Path, imports: Imports | None = None, base: BuildSources | None = None
+) -> BuildSources:
+    """The bundled official files (or `base`) plus every release imported into `data_dir`. An imported index
+    replaces the bundled one of its kind when it is newer (the newest index leads to the newest release's codes)."""
+    sources = copy.deepcopy(base) if base is not None else BuildSources.bundled()
     imports = imports if imports is not None else Imports.load(data_dir)
     folder = data_dir / IMPORTS_DIR
     index_dates: dict[str, dt.date] = {}
