@@ -196,6 +196,10 @@ def _write_database(database: Path, tables: Tables, report: BuildReport) -> None
         facts.append({"key": "built_at", "value": json.dumps(dt.datetime.now(dt.UTC).isoformat(timespec="seconds"))})
         connection.execute(insert(models.BuildFact), facts)
         connection.exec_driver_sql("ANALYZE")
+    # The indexes exist before the rows go in, so their pages split half-full as they grow: rewriting the file packs
+    # them (full build: 50.0 -> 48.7 MB, 0.3 s; code_detail p50/p95 unchanged). VACUUM cannot run in a transaction.
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.exec_driver_sql("VACUUM")
     engine.dispose()
 
 
