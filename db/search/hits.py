@@ -1,0 +1,89 @@
+"""Search results as the app and CLI see them, and why each one matched (with highlight spans)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from db.query_text import QueryPlan
+from db.search.rows import RowStore
+from db.text import word_spans, words
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    system: str
+    code: str
+    display: str
+    title: str
+    billable: bool
+    kind: str
+    #: code, title, inclusion term, index term, synonym, article, correction
+    matched: str
+    #: The text that matched: the title, or the inclusion/index term.
+    matched_text: str
+    #: (start, end) character spans in matched_text to highlight.
+    spans: tuple[tuple[int, int], ...]
+    #: The lay term or corrected word that led here ("copd", "pneumonia").
+    via: str | None = None
+
+    @property
+    def corrected(self) -> bool:
+        return self.matched == "correction"
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "system": self.system,
+            "code": self.code,
+            "display": self.display,
+            "title": self.title,
+            "billable": self.billable,
+            "kind": self.kind,
+            "matched": self.matched,
+            "matched_text": self.matched_text,
+            "spans": [list(span) for span in self.spans],
+            "via": self.via,
+        }
+
+
+@dataclass(frozen=True)
+class SearchResults:
+    query: str
+    hits: tuple[SearchHit, ...]
+    #: "pneumonia" when the words as typed found nothing and a corrected search ran.
+    corrected_query: str | None
+    elapsed_ms: float
+
+
+def spans(text: str, query_words: Sequence[str]) -> tuple[tuple[int, int], ...]:
+    return tuple((start, end) for start, end, word in word_spans(text) if any(word.startswith(q) for q in query_words))
+
+
+def matches_all(text_words: Iterable[str], query_words: Sequence[str]) -> bool:
+    return all(any(word.startswith(q) for word in text_words) for q in query_words)
+
+
+def make_hit(rows: RowStore, docnum: int, plan: QueryPlan, tier: str, correction: str | None) -> SearchHit:
+    """The hit for a document found by `tier` (code, lay-family, lay-title, title, text)."""
+    system, code, display, kind, title, billable, row_id = rows.data(docnum)
+    query_words = plan.words
+    via = None
+    if tier == "code":
+        return SearchHit(system, code, display, title, billable, kind, "code", display, ((0, len(display)),))
+    matched, matched_text, highlight = "title", title, list(query_words)
+    if tier in ("lay-title", "lay-family"):
+        lay_terms = [lay for group in plan.groups for lay in group.lay_terms]
+        via = lay_terms[0].term if lay_terms else None
+        matched = "synonym"
+        highlight = [w for g in plan.groups if not g.lay_terms for w in g.words]
+        highlight += [w for lay in lay_terms for w in lay.official_words]
+    elif tier == "text" and not matches_all(words(title), query_words):
+        for source, text in rows.alternatives(row_id, system, code):
+            if matches_all(words(text), query_words):
+                matched, matched_text = source, text
+                break
+    if correction is not None:
+        matched, via = "correction", correction
+    return SearchHit(
+        system, code, display, title, billable, kind, matched, matched_text, spans(matched_text, highlight), via
+    )

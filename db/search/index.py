@@ -1,0 +1,215 @@
+"""SearchIndex: open() a built index and search(text, ...) -> plain results, planning which steps run."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterable
+from pathlib import Path
+
+from whoosh.filedb.filestore import FileStorage
+from whoosh.query import Or, Query, Term
+
+from db.lay_terms import LayTerm
+from db.query_text import LayTermMatcher, QueryPlan, WordGroup, parse_query
+from db.search.hits import SearchHit, SearchResults, make_hit
+from db.search.ranking import rerank
+from db.search.retrieval import Retriever, Tier
+from db.search.rows import RowStore
+from db.search.schema import ALL_TEXT, FORMAT_JSON, INDEX_FORMAT, LAY_TERMS_JSON, TITLE, VOCABULARY_JSON
+from db.search.spelling import Vocabulary
+
+#: How many matches of a tier are read (in static rank order) before re-ranking them for this query.
+CANDIDATES_PER_TIER = 120
+#: With a lay term: its code families first (in the table's order), then codes whose titles use its
+#: official wording, then the words as typed.
+LAY_TIERS = (Tier("lay-family", TITLE), Tier("lay-title", TITLE), Tier("title", TITLE), Tier("text", ALL_TEXT))
+PLAIN_TIERS = (Tier("title", TITLE), Tier("text", ALL_TEXT))
+
+
+def _read_lay_terms(index_dir: Path) -> list[LayTerm]:
+    lay = json.loads((index_dir / LAY_TERMS_JSON).read_text(encoding="utf-8"))
+    return [
+        LayTerm(
+            item["term"],
+            tuple(item["words"]),
+            tuple(item["official"]),
+            tuple((s, c) for s, c in item["codes"]),
+            item["line"],
+        )
+        for item in lay
+    ]
+
+
+class SearchIndex:
+    """A read-only index with one long-lived searcher. Use it from one thread at a time."""
+
+    def __init__(self, index_dir: Path) -> None:
+        self.index_dir = index_dir
+        storage = FileStorage(str(index_dir), readonly=True)
+        self._index = storage.open_index()
+        self._searcher = self._index.searcher()
+        self._lay_terms = _read_lay_terms(index_dir)
+        self._lay_matcher = LayTermMatcher(self._lay_terms)
+        self._vocabulary = Vocabulary(
+            [(word, count) for word, count in json.loads((index_dir / VOCABULARY_JSON).read_text(encoding="utf-8"))]
+        )
+        self._rows = RowStore(index_dir)
+        self._retriever = Retriever(self._searcher, self._vocabulary, self._rows, index_dir)
+
+    @classmethod
+    def open(cls, index_dir: Path) -> SearchIndex:
+        format_file = index_dir / FORMAT_JSON
+        if not format_file.is_file():
+            raise FileNotFoundError(f"no search index at {index_dir}")
+        found = json.loads(format_file.read_text()).get("index_format")
+        if found != INDEX_FORMAT:
+            raise FileNotFoundError(f"search index at {index_dir} has format {found}, expected {INDEX_FORMAT}")
+        index = cls(index_dir)
+        # One small search reads the segment headers and warms Whoosh's code paths, so the user's first
+        # keystroke is as fast as the rest.
+        index.search("e11 fracture of femur", limit=1)
+        return index
+
+    def close(self) -> None:
+        self._searcher.close()
+        self._index.close()
+        self._rows.close()
+
+    @property
+    def lay_terms(self) -> list[LayTerm]:
+        return self._lay_terms
+
+    def completions(self, prefix: str, limit: int) -> list[str]:
+        """Indexed words starting with `prefix`, the most frequent first (the word itself always first)."""
+        return self._vocabulary.completions(prefix, limit)
+
+    def search(
+        self, text: str, systems: Iterable[str] | None = None, billable_only: bool = False, limit: int = 50
+    ) -> SearchResults:
+        """Best matches first. Never raises on user input: odd input gives few or no results."""
+        started = time.perf_counter()
+        limit = max(1, min(limit, 500))
+        plan = parse_query(text, self._lay_matcher)
+        system_set = set(systems) if systems else None
+        filters: list[Query] = []
+        if system_set:
+            filters.append(Or([Term("system", s) for s in sorted(system_set)]))
+        if billable_only:
+            filters.append(Term("billable", "y"))
+        hits: list[SearchHit] = []
+        seen: set[int] = set()
+        code_docs = self._retriever.code_hits(plan, system_set, billable_only, limit) if plan.code is not None else []
+        # "dm2" is a lay term and also an ICD-10-PCS table header (DM2): the lay term wins unless the code is
+        # a billable code itself.
+        first_code = self._rows.data(code_docs[0]) if code_docs else None
+        defer_codes = (
+            self._is_exact_lay_term(plan)
+            and first_code is not None
+            and not first_code.billable
+            and first_code.kind != "modifier"
+        )
+        if not defer_codes:
+            seen.update(code_docs)
+            hits.extend(self._hit(d, plan, "code", None) for d in code_docs)
+        corrected_query = None
+        if len(plan.groups) == 1 and plan.groups[0].lay_terms:
+            pinned = self._billable_family_heads(plan.groups[0], system_set, billable_only, seen)
+            seen.update(pinned)
+            hits.extend(self._hit(d, plan, "lay-family", None) for d in pinned[:limit])
+        if plan.groups and len(hits) < limit:
+            hits.extend(self._word_hits(plan, filters, limit - len(hits), seen, None))
+            if not hits and not code_docs:
+                corrected = self._corrected_plan(plan)
+                if corrected is not None:
+                    corrected_query = " ".join(corrected.words)
+                    hits.extend(self._word_hits(corrected, filters, limit, seen, corrected_query))
+                    if not hits:
+                        corrected_query = None
+        if defer_codes:
+            hits.extend(self._hit(d, plan, "code", None) for d in code_docs if d not in seen)
+            hits = hits[:limit]
+        elapsed = (time.perf_counter() - started) * 1000
+        return SearchResults(text, tuple(hits), corrected_query, elapsed)
+
+    def _hit(self, docnum: int, plan: QueryPlan, tier: str, correction: str | None) -> SearchHit:
+        return make_hit(self._rows, docnum, plan, tier, correction)
+
+    def _word_hits(
+        self, plan: QueryPlan, filters: list[Query], limit: int, exclude: set[int], correction: str | None
+    ) -> list[SearchHit]:
+        hits: list[SearchHit] = []
+        window = CANDIDATES_PER_TIER
+        short = self._retriever.short_prefix_docs(plan) if not filters else None
+        if short is not None:
+            docnums = [d for d in short if d not in exclude]
+            docnums = (rerank(self._rows, docnums[:window], plan.words) + docnums[window:])[:limit]
+            exclude.update(docnums)
+            return [self._hit(d, plan, "title", correction) for d in docnums]
+        tiers = LAY_TIERS if any(group.lay_terms for group in plan.groups) else PLAIN_TIERS
+        for tier in tiers:
+            if len(hits) >= limit:
+                break
+            want = max(CANDIDATES_PER_TIER, limit - len(hits))
+            docnums = self._retriever.matches(plan, tier, filters, exclude, want)
+            rank_words, families = list(plan.words), list[tuple[str, str]]()
+            if tier.name.startswith("lay-"):
+                rank_words = [w for g in plan.groups for w in (g.words if not g.lay_terms else ())]
+                for group in plan.groups:
+                    for lay in group.lay_terms:
+                        rank_words.extend(lay.official_words)
+                        families.extend(lay.codes)
+            # Only a fixed window is reranked, so the first results are the same whatever the limit.
+            reranked = rerank(self._rows, docnums[:window], rank_words, families) + docnums[window:]
+            docnums = reranked[: limit - len(hits)]
+            exclude.update(docnums)
+            hits.extend(self._hit(d, plan, tier.name, correction) for d in docnums)
+        return hits
+
+    def _billable_family_heads(
+        self, group: WordGroup, systems: set[str] | None, billable_only: bool, exclude: set[int]
+    ) -> list[int]:
+        """The billable codes a lay term names itself, in the table's order ("bed sore" -> L89.90 first).
+
+        Family ranking only reorders the first matches read, so a default code with a long title could
+        otherwise fall outside them.
+        """
+        found: list[int] = []
+        for lay in group.lay_terms:
+            # Only the leading billable codes: a family written first ("J18 J15 ...") is ranked as a family.
+            for system, code in lay.codes:
+                docnum = self._searcher.document_number(**{f"code_{system}": code})
+                if docnum is None:
+                    break
+                data = self._rows.data(docnum)
+                if not (data.billable or data.kind == "modifier"):
+                    break
+                wanted = (systems is None or system in systems) and not (billable_only and not data.billable)
+                if wanted and docnum not in exclude and docnum not in found:
+                    found.append(docnum)
+        return found
+
+    @staticmethod
+    def _is_exact_lay_term(plan: QueryPlan) -> bool:
+        return len(plan.groups) == 1 and any(lay.words == plan.groups[0].words for lay in plan.groups[0].lay_terms)
+
+    def _corrected_plan(self, plan: QueryPlan) -> QueryPlan | None:
+        """The query with unknown words replaced by the closest indexed words, or None when none changed."""
+        changed = False
+        corrected_words: list[str] = []
+        last_is_prefix = bool(plan.groups) and plan.groups[-1].ends_with_prefix
+        all_words = plan.words
+        for index, word in enumerate(all_words):
+            is_prefix = last_is_prefix and index == len(all_words) - 1
+            if len(word) >= 3 and not word.isdigit() and not self._vocabulary.known(word, is_prefix):
+                replacement = self._vocabulary.correct(word, is_prefix)
+                if replacement is not None and replacement != word:
+                    corrected_words.append(replacement)
+                    changed = True
+                    continue
+            corrected_words.append(word)
+        if not changed:
+            return None
+        text = " ".join(corrected_words) + ("" if last_is_prefix else " ")
+        corrected = parse_query(text, self._lay_matcher)
+        return QueryPlan(corrected.raw, None, (), corrected.groups)

@@ -1,0 +1,253 @@
+"""Candidate retrieval: Whoosh queries for a plan's words, read in static rank order, and code lookups.
+
+Why it is fast enough to search on every keystroke:
+- Documents are written in a static rank order (billable and general, i.e. short, titles first), so the
+  first matches in document order are already the best ones: a query reads only the start of its posting
+  lists and stops (no scoring, no sorting of thousands of hits).
+- The word being typed expands only to its most frequent completions (from the vocabulary), and one- or
+  two-letter queries read lists computed at build time, so "f" never becomes thousands of terms.
+- The matches of a query's finished words are kept across keystrokes (see matches_by_head).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from itertools import islice
+from pathlib import Path
+
+from whoosh.query import And, Or, Query, Term
+from whoosh.searching import Searcher
+
+from db.query_text import QueryPlan, WordGroup
+from db.search.hits import matches_all
+from db.search.rows import RowStore
+from db.search.schema import SHORT_PREFIXES_JSON, TITLE, TITLE_GRAM_MAX, lay_token
+from db.search.spelling import Vocabulary
+
+#: The word being typed expands to at most this many indexed words, the most frequent first; a finished
+#: word that is a prefix of others ("frac fem") to fewer.
+MAX_LAST_WORD_EXPANSION = 40
+MAX_OTHER_WORD_EXPANSION = 8
+#: The matches of a query's finished words are kept for the next keystroke when there are at most this many.
+HEAD_CACHE_LIMIT = 5000
+HEAD_CACHE_ENTRIES = 64
+
+
+@dataclass(frozen=True)
+class Tier:
+    #: lay-title, lay-family, title, text
+    name: str
+    fields: tuple[str, ...]
+
+
+class Retriever:
+    """Reads a plan's matches from the index, in static rank order."""
+
+    def __init__(self, searcher: Searcher, vocabulary: Vocabulary, rows: RowStore, index_dir: Path) -> None:
+        self._searcher = searcher
+        self._vocabulary = vocabulary
+        self._rows = rows
+        self._index_dir = index_dir
+        self._short_prefix_hits: dict[str, list[int]] | None = None
+        self._head_cache: dict[tuple[str, str, str], list[int] | None] = {}
+
+    # -- queries --------------------------------------------------------------------------------------------
+
+    def word_query(self, word: str, is_prefix: bool, fields: tuple[str, ...]) -> Query | None:
+        vocabulary = self._vocabulary
+        if is_prefix and len(word) <= TITLE_GRAM_MAX:
+            # A short word being typed: one gram term for titles (exact, never truncated); in other wording
+            # only its most frequent completions.
+            queries: list[Query] = [Term("title_grams", word)]
+            if "other_words" in fields:
+                queries.extend(Term("other_words", t) for t in vocabulary.completions(word, MAX_OTHER_WORD_EXPANSION))
+            return queries[0] if len(queries) == 1 else Or(queries)
+        if is_prefix:
+            terms = vocabulary.completions(word, MAX_LAST_WORD_EXPANSION)
+        elif word in vocabulary:
+            terms = [word]
+        elif len(word) >= 3:
+            terms = vocabulary.completions(word, MAX_OTHER_WORD_EXPANSION)
+        else:
+            terms = []
+        if (not is_prefix or len(word) >= 5) and vocabulary.plural_stem(word):
+            # "folding walker with wheels" means "Walker, folding, wheeled": a finished word ending in s
+            # also matches words that begin with its stem.
+            terms = list(dict.fromkeys([*terms, *vocabulary.completions(word[:-1], MAX_OTHER_WORD_EXPANSION)]))
+        if not terms:
+            return None
+        queries = [Term(field, term) for field in fields for term in terms]
+        return queries[0] if len(queries) == 1 else Or(queries)
+
+    def words_query(self, group_words: Sequence[str], prefix_last: bool, fields: tuple[str, ...]) -> Query | None:
+        parts = []
+        for index, word in enumerate(group_words):
+            query = self.word_query(word, prefix_last and index == len(group_words) - 1, fields)
+            if query is None:
+                return None
+            parts.append(query)
+        return parts[0] if len(parts) == 1 else And(parts)
+
+    def group_query(self, group: WordGroup, tier: Tier) -> Query | None:
+        alternatives: list[Query | None] = []
+        if tier.name in ("title", "text") or not group.lay_terms:
+            alternatives.append(self.words_query(group.words, group.ends_with_prefix, tier.fields))
+        if tier.name == "lay-title":
+            alternatives.extend(self.words_query(lay.official_words, False, tier.fields) for lay in group.lay_terms)
+        elif tier.name == "lay-family":
+            alternatives.extend(Term("lay", lay_token(lay)) for lay in group.lay_terms if lay.codes)
+        present = [query for query in alternatives if query is not None]
+        if not present:
+            return None
+        return present[0] if len(present) == 1 else Or(present)
+
+    def plan_query(self, plan: QueryPlan, tier: Tier, filters: list[Query]) -> Query | None:
+        parts: list[Query] = []
+        for group in plan.groups:
+            query = self.group_query(group, tier)
+            if query is None:
+                return None
+            parts.append(query)
+        parts.extend(filters)
+        return parts[0] if len(parts) == 1 else And(parts)
+
+    # -- reading --------------------------------------------------------------------------------------------
+
+    def first_matches(self, query: Query, exclude: set[int], want: int) -> list[int]:
+        matcher = query.matcher(self._searcher)
+        found: list[int] = []
+        while matcher.is_active():
+            docnum = matcher.id()
+            if docnum not in exclude:
+                found.append(docnum)
+                if len(found) >= want:
+                    break
+            matcher.next()
+        return found
+
+    def matches(self, plan: QueryPlan, tier: Tier, filters: list[Query], exclude: set[int], want: int) -> list[int]:
+        found = self.matches_by_head(plan, tier, filters, exclude, want)
+        if found is not None:
+            return found
+        query = self.plan_query(plan, tier, filters)
+        return [] if query is None else self.first_matches(query, exclude, want)
+
+    def matches_by_head(
+        self, plan: QueryPlan, tier: Tier, filters: list[Query], exclude: set[int], want: int
+    ) -> list[int] | None:
+        """Matches of a several-word query, reusing the finished words' matches across keystrokes.
+
+        While a coder types "type 2 diabetes with h", "...hy", "...hyp", the words before the last one do
+        not change: their matches are computed once (when there are at most HEAD_CACHE_LIMIT) and each
+        keystroke only checks those documents against the word being typed. None means "not applicable".
+        """
+        if len(plan.groups) < 2:
+            return None
+        head = QueryPlan(plan.raw, None, (), plan.groups[:-1])
+        key = (tier.name, repr(head.groups), repr(filters))
+        if key in self._head_cache:
+            head_docs = self._head_cache.pop(key)
+        else:
+            query = self.plan_query(head, tier, filters)
+            if query is None:
+                return []
+            head_docs = self.first_matches(query, set(), HEAD_CACHE_LIMIT + 1)
+            if len(head_docs) > HEAD_CACHE_LIMIT:
+                head_docs = None
+        self._head_cache[key] = head_docs
+        if len(self._head_cache) > HEAD_CACHE_ENTRIES:
+            self._head_cache.pop(next(iter(self._head_cache)))
+        if head_docs is None:
+            return None
+        last = plan.groups[-1]
+        if tier.fields == TITLE and not last.lay_terms:
+            return self._head_by_title(head_docs, last, exclude, want)
+        tail = self.group_query(last, tier)
+        if tail is None:
+            return []
+        matcher = tail.matcher(self._searcher)
+        found: list[int] = []
+        if tail.estimate_size(self._searcher.reader()) < len(head_docs):
+            # Fewer documents carry the word being typed than the finished words: walk those instead,
+            # checking each against the finished words' matches (both are in rank order).
+            head_set = set(head_docs)
+            while matcher.is_active():
+                docnum = matcher.id()
+                if docnum in head_set and docnum not in exclude:
+                    found.append(docnum)
+                    if len(found) >= want:
+                        break
+                matcher.next()
+            return found
+        for docnum in head_docs:
+            if not matcher.is_active():
+                break
+            if docnum in exclude:
+                continue
+            if matcher.id() < docnum:
+                matcher.skip_to(docnum)
+                if not matcher.is_active():
+                    break
+            if matcher.id() == docnum:
+                found.append(docnum)
+                if len(found) >= want:
+                    break
+        return found
+
+    def _head_by_title(self, head_docs: list[int], last: WordGroup, exclude: set[int], want: int) -> list[int]:
+        """Check the word being typed against the titles of the finished words' matches: exact for any
+        prefix (no completion list to truncate), and the titles stay cached while the coder types."""
+        self._rows.prefetch(head_docs)
+        by_title: list[int] = []
+        final = last.words[-1]
+        plural = self._vocabulary.plural_stem(final) and (len(final) >= 5 or not last.ends_with_prefix)
+        for docnum in head_docs:
+            if docnum in exclude:
+                continue
+            title_words = self._rows.title_words(docnum)
+            stem_matches = plural and matches_all(title_words, [final[:-1]])
+            if matches_all(title_words, last.words[:-1]) and (
+                (matches_all(title_words, [final]) if last.ends_with_prefix else final in title_words) or stem_matches
+            ):
+                by_title.append(docnum)
+                if len(by_title) >= want:
+                    break
+        return by_title
+
+    def short_prefix_docs(self, plan: QueryPlan) -> list[int] | None:
+        """One or two letters being typed: the best title matches were listed at build time."""
+        if len(plan.groups) != 1 or plan.groups[0].lay_terms:
+            return None
+        group = plan.groups[0]
+        if len(group.words) != 1 or not group.ends_with_prefix or len(group.words[0]) > 2:
+            return None
+        if self._short_prefix_hits is None:
+            text = (self._index_dir / SHORT_PREFIXES_JSON).read_text(encoding="utf-8")
+            self._short_prefix_hits = json.loads(text)
+        return self._short_prefix_hits.get(group.words[0], [])
+
+    # -- codes ----------------------------------------------------------------------------------------------
+
+    def docs_of_code(self, system: str, code: str) -> list[int]:
+        """Every document of one code, in document order."""
+        return self.first_matches(Term(f"code_{system}", code), set(), 1 << 30)
+
+    def code_hits(self, plan: QueryPlan, systems: set[str] | None, billable_only: bool, limit: int) -> list[int]:
+        assert plan.code is not None
+        exact: list[int] = []
+        children: list[int] = []
+        reader = self._searcher.reader()
+        for system in plan.code_systems:
+            if systems is not None and system not in systems:
+                continue
+            field = f"code_{system}"
+            for term in islice(reader.expand_prefix(field, plan.code), limit + 1):
+                text = term.decode("ascii") if isinstance(term, bytes) else term
+                docnum = self._searcher.document_number(**{field: text})
+                if docnum is not None:
+                    (exact if text == plan.code else children).append(docnum)
+        if billable_only:
+            children = [docnum for docnum in children if self._rows.data(docnum).billable]
+        return (exact + children)[:limit]
