@@ -26,6 +26,8 @@ class SearchHit:
     spans: tuple[tuple[int, int], ...]
     #: The lay term or corrected word that led here ("copd", "pneumonia").
     via: str | None = None
+    #: The database row (codes.id) of this code version; None for hits not read from the index.
+    row: int | None = None
 
     @property
     def corrected(self) -> bool:
@@ -69,7 +71,8 @@ def make_hit(rows: RowStore, docnum: int, plan: QueryPlan, tier: str, correction
     query_words = plan.words
     via = None
     if tier == "code":
-        return SearchHit(system, code, display, title, billable, kind, "code", display, ((0, len(display)),))
+        code_span = ((0, len(display)),)
+        return SearchHit(system, code, display, title, billable, kind, "code", display, code_span, None, row_id)
     matched, matched_text, highlight = "title", title, list(query_words)
     if tier in ("lay-title", "lay-family"):
         lay_terms = [lay for group in plan.groups for lay in group.lay_terms]
@@ -85,5 +88,5 @@ def make_hit(rows: RowStore, docnum: int, plan: QueryPlan, tier: str, correction
     if correction is not None:
         matched, via = "correction", correction
     return SearchHit(
-        system, code, display, title, billable, kind, matched, matched_text, spans(matched_text, highlight), via
+        system, code, display, title, billable, kind, matched, matched_text, spans(matched_text, highlight), via, row_id
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from pathlib import Path
 
 from whoosh.filedb.filestore import FileStorage
@@ -14,7 +14,7 @@ from db.lay_terms import LayTerm
 from db.query_text import LayTermMatcher, QueryPlan, WordGroup, parse_query
 from db.search.hits import SearchHit, SearchResults, make_hit
 from db.search.ranking import rerank
-from db.search.retrieval import Retriever, Tier
+from db.search.retrieval import Retriever, Skip, Tier
 from db.search.rows import RowStore
 from db.search.schema import ALL_TEXT, FORMAT_JSON, INDEX_FORMAT, LAY_TERMS_JSON, TITLE, VOCABULARY_JSON
 from db.search.spelling import Vocabulary
@@ -85,9 +85,21 @@ class SearchIndex:
         return self._vocabulary.completions(prefix, limit)
 
     def search(
-        self, text: str, systems: Iterable[str] | None = None, billable_only: bool = False, limit: int = 50
+        self,
+        text: str,
+        systems: Iterable[str] | None = None,
+        billable_only: bool = False,
+        limit: int = 50,
+        *,
+        allowed_rows: Collection[int] | None = None,
     ) -> SearchResults:
-        """Best matches first. Never raises on user input: odd input gives few or no results."""
+        """Best matches first. Never raises on user input: odd input gives few or no results.
+
+        `allowed_rows` (database row ids, `codes.id`) limits word, lay-term, article and typo hits, and the
+        codes listed under a typed code prefix, to those rows; they are skipped before any limit counts, so
+        a filtered query still fills its results. A code typed exactly is always listed (see code_hits).
+        Pass a set or frozenset, reused across keystrokes: any other collection is turned into one here.
+        """
         started = time.perf_counter()
         limit = max(1, min(limit, 500))
         plan = parse_query(text, self._lay_matcher)
@@ -98,8 +110,12 @@ class SearchIndex:
         if billable_only:
             filters.append(Term("billable", "y"))
         hits: list[SearchHit] = []
-        seen: set[int] = set()
-        code_docs = self._retriever.code_hits(plan, system_set, billable_only, limit) if plan.code is not None else []
+        if allowed_rows is not None and not isinstance(allowed_rows, (set, frozenset)):
+            allowed_rows = frozenset(allowed_rows)
+        seen = Skip(self._rows.rows, allowed_rows)
+        code_docs = (
+            self._retriever.code_hits(plan, system_set, billable_only, limit, seen) if plan.code is not None else []
+        )
         # "dm2" is a lay term and also an ICD-10-PCS table header (DM2): the lay term wins unless the code is
         # a billable code itself.
         first_code = self._rows.data(code_docs[0]) if code_docs else None
@@ -127,7 +143,7 @@ class SearchIndex:
                     if not hits:
                         corrected_query = None
         if defer_codes:
-            hits.extend(self._hit(d, plan, "code", None) for d in code_docs if d not in seen)
+            hits.extend(self._hit(d, plan, "code", None) for d in code_docs if d not in seen.seen)
             hits = hits[:limit]
         elapsed = (time.perf_counter() - started) * 1000
         return SearchResults(text, tuple(hits), corrected_query, elapsed)
@@ -136,22 +152,22 @@ class SearchIndex:
         return make_hit(self._rows, docnum, plan, tier, correction)
 
     def _word_hits(
-        self, plan: QueryPlan, filters: list[Query], limit: int, exclude: set[int], correction: str | None
+        self, plan: QueryPlan, filters: list[Query], limit: int, skip: Skip, correction: str | None
     ) -> list[SearchHit]:
         hits: list[SearchHit] = []
         window = CANDIDATES_PER_TIER
         short = self._retriever.short_prefix_docs(plan) if not filters else None
         if short is not None:
-            docnums = [d for d in short if d not in exclude]
+            docnums = [d for d in short if not skip(d)]
             docnums = (rerank(self._rows, docnums[:window], plan.words) + docnums[window:])[:limit]
-            exclude.update(docnums)
+            skip.update(docnums)
             return [self._hit(d, plan, "title", correction) for d in docnums]
         tiers = LAY_TIERS if any(group.lay_terms for group in plan.groups) else PLAIN_TIERS
         for tier in tiers:
             if len(hits) >= limit:
                 break
             want = max(CANDIDATES_PER_TIER, limit - len(hits))
-            docnums = self._retriever.matches(plan, tier, filters, exclude, want)
+            docnums = self._retriever.matches(plan, tier, filters, skip, want)
             rank_words, families = list(plan.words), list[tuple[str, str]]()
             if tier.name.startswith("lay-"):
                 rank_words = [w for g in plan.groups for w in (g.words if not g.lay_terms else ())]
@@ -162,12 +178,12 @@ class SearchIndex:
             # Only a fixed window is reranked, so the first results are the same whatever the limit.
             reranked = rerank(self._rows, docnums[:window], rank_words, families) + docnums[window:]
             docnums = reranked[: limit - len(hits)]
-            exclude.update(docnums)
+            skip.update(docnums)
             hits.extend(self._hit(d, plan, tier.name, correction) for d in docnums)
         return hits
 
     def _billable_family_heads(
-        self, group: WordGroup, systems: set[str] | None, billable_only: bool, exclude: set[int]
+        self, group: WordGroup, systems: set[str] | None, billable_only: bool, skip: Skip
     ) -> list[int]:
         """The billable codes a lay term names itself, in the table's order ("bed sore" -> L89.90 first).
 
@@ -178,14 +194,18 @@ class SearchIndex:
         for lay in group.lay_terms:
             # Only the leading billable codes: a family written first ("J18 J15 ...") is ranked as a family.
             for system, code in lay.codes:
-                docnum = self._searcher.document_number(**{f"code_{system}": code})
-                if docnum is None:
+                versions = self._retriever.docs_of_code(system, code)
+                if not versions:
                     break
+                allowed = [docnum for docnum in versions if skip.allowed(docnum)]
+                if not allowed:
+                    continue
+                docnum = allowed[0]
                 data = self._rows.data(docnum)
                 if not (data.billable or data.kind == "modifier"):
                     break
                 wanted = (systems is None or system in systems) and not (billable_only and not data.billable)
-                if wanted and docnum not in exclude and docnum not in found:
+                if wanted and not skip(docnum) and docnum not in found:
                     found.append(docnum)
         return found
 

@@ -12,9 +12,9 @@ Why it is fast enough to search on every keystroke:
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from array import array
+from collections.abc import Container, Iterable, Sequence
 from dataclasses import dataclass
-from itertools import islice
 from pathlib import Path
 
 from whoosh.query import And, Or, Query, Term
@@ -33,6 +33,25 @@ MAX_OTHER_WORD_EXPANSION = 8
 #: The matches of a query's finished words are kept for the next keystroke when there are at most this many.
 HEAD_CACHE_LIMIT = 5000
 HEAD_CACHE_ENTRIES = 64
+
+
+class Skip:
+    """Documents a search must not list: those it listed already and, with allowed rows, every document
+    whose database row is not allowed (so a filtered query still fills its results)."""
+
+    def __init__(self, rows: array[int], allowed: Container[int] | None = None) -> None:
+        self.seen: set[int] = set()
+        self._rows = rows
+        self._allowed = allowed
+
+    def __call__(self, docnum: int) -> bool:
+        return docnum in self.seen or (self._allowed is not None and self._rows[docnum] not in self._allowed)
+
+    def allowed(self, docnum: int) -> bool:
+        return self._allowed is None or self._rows[docnum] in self._allowed
+
+    def update(self, docnums: Iterable[int]) -> None:
+        self.seen.update(docnums)
 
 
 @dataclass(frozen=True)
@@ -115,27 +134,27 @@ class Retriever:
 
     # -- reading --------------------------------------------------------------------------------------------
 
-    def first_matches(self, query: Query, exclude: set[int], want: int) -> list[int]:
+    def first_matches(self, query: Query, skip: Skip, want: int) -> list[int]:
         matcher = query.matcher(self._searcher)
         found: list[int] = []
         while matcher.is_active():
             docnum = matcher.id()
-            if docnum not in exclude:
+            if not skip(docnum):
                 found.append(docnum)
                 if len(found) >= want:
                     break
             matcher.next()
         return found
 
-    def matches(self, plan: QueryPlan, tier: Tier, filters: list[Query], exclude: set[int], want: int) -> list[int]:
-        found = self.matches_by_head(plan, tier, filters, exclude, want)
+    def matches(self, plan: QueryPlan, tier: Tier, filters: list[Query], skip: Skip, want: int) -> list[int]:
+        found = self.matches_by_head(plan, tier, filters, skip, want)
         if found is not None:
             return found
         query = self.plan_query(plan, tier, filters)
-        return [] if query is None else self.first_matches(query, exclude, want)
+        return [] if query is None else self.first_matches(query, skip, want)
 
     def matches_by_head(
-        self, plan: QueryPlan, tier: Tier, filters: list[Query], exclude: set[int], want: int
+        self, plan: QueryPlan, tier: Tier, filters: list[Query], skip: Skip, want: int
     ) -> list[int] | None:
         """Matches of a several-word query, reusing the finished words' matches across keystrokes.
 
@@ -153,7 +172,7 @@ class Retriever:
             query = self.plan_query(head, tier, filters)
             if query is None:
                 return []
-            head_docs = self.first_matches(query, set(), HEAD_CACHE_LIMIT + 1)
+            head_docs = self.first_matches(query, Skip(self._rows.rows), HEAD_CACHE_LIMIT + 1)
             if len(head_docs) > HEAD_CACHE_LIMIT:
                 head_docs = None
         self._head_cache[key] = head_docs
@@ -163,7 +182,7 @@ class Retriever:
             return None
         last = plan.groups[-1]
         if tier.fields == TITLE and not last.lay_terms:
-            return self._head_by_title(head_docs, last, exclude, want)
+            return self._head_by_title(head_docs, last, skip, want)
         tail = self.group_query(last, tier)
         if tail is None:
             return []
@@ -175,7 +194,7 @@ class Retriever:
             head_set = set(head_docs)
             while matcher.is_active():
                 docnum = matcher.id()
-                if docnum in head_set and docnum not in exclude:
+                if docnum in head_set and not skip(docnum):
                     found.append(docnum)
                     if len(found) >= want:
                         break
@@ -184,7 +203,7 @@ class Retriever:
         for docnum in head_docs:
             if not matcher.is_active():
                 break
-            if docnum in exclude:
+            if skip(docnum):
                 continue
             if matcher.id() < docnum:
                 matcher.skip_to(docnum)
@@ -196,7 +215,7 @@ class Retriever:
                     break
         return found
 
-    def _head_by_title(self, head_docs: list[int], last: WordGroup, exclude: set[int], want: int) -> list[int]:
+    def _head_by_title(self, head_docs: list[int], last: WordGroup, skip: Skip, want: int) -> list[int]:
         """Check the word being typed against the titles of the finished words' matches: exact for any
         prefix (no completion list to truncate), and the titles stay cached while the coder types."""
         self._rows.prefetch(head_docs)
@@ -204,7 +223,7 @@ class Retriever:
         final = last.words[-1]
         plural = self._vocabulary.plural_stem(final) and (len(final) >= 5 or not last.ends_with_prefix)
         for docnum in head_docs:
-            if docnum in exclude:
+            if skip(docnum):
                 continue
             title_words = self._rows.title_words(docnum)
             stem_matches = plural and matches_all(title_words, [final[:-1]])
@@ -231,10 +250,24 @@ class Retriever:
     # -- codes ----------------------------------------------------------------------------------------------
 
     def docs_of_code(self, system: str, code: str) -> list[int]:
-        """Every document of one code, in document order."""
-        return self.first_matches(Term(f"code_{system}", code), set(), 1 << 30)
+        """Every document of one code (one per loaded version of it), in document order."""
+        return self.first_matches(Term(f"code_{system}", code), Skip(self._rows.rows), 1 << 30)
 
-    def code_hits(self, plan: QueryPlan, systems: set[str] | None, billable_only: bool, limit: int) -> list[int]:
+    def code_doc(self, system: str, code: str, skip: Skip) -> int | None:
+        """The allowed document of a code (the first one when several versions are allowed), else None."""
+        for docnum in self.docs_of_code(system, code):
+            if not skip(docnum):
+                return docnum
+        return None
+
+    def code_hits(
+        self, plan: QueryPlan, systems: set[str] | None, billable_only: bool, limit: int, skip: Skip
+    ) -> list[int]:
+        """The typed code, then codes under it in code order.
+
+        A code typed exactly is always listed, whatever the allowed rows: once per (system, code), its
+        allowed version if any, else the first. Codes under it are listed only when allowed, like words.
+        """
         assert plan.code is not None
         exact: list[int] = []
         children: list[int] = []
@@ -243,11 +276,16 @@ class Retriever:
             if systems is not None and system not in systems:
                 continue
             field = f"code_{system}"
-            for term in islice(reader.expand_prefix(field, plan.code), limit + 1):
+            for term in reader.expand_prefix(field, plan.code):
                 text = term.decode("ascii") if isinstance(term, bytes) else term
-                docnum = self._searcher.document_number(**{field: text})
-                if docnum is not None:
-                    (exact if text == plan.code else children).append(docnum)
-        if billable_only:
-            children = [docnum for docnum in children if self._rows.data(docnum).billable]
+                if text == plan.code:
+                    versions = self.docs_of_code(system, text)
+                    allowed = [docnum for docnum in versions if skip.allowed(docnum)]
+                    exact.extend((allowed or versions)[:1])
+                    continue
+                if len(children) > limit:
+                    break
+                docnum = self.code_doc(system, text, skip)
+                if docnum is not None and not (billable_only and not self._rows.data(docnum).billable):
+                    children.append(docnum)
         return (exact + children)[:limit]
