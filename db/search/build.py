@@ -28,6 +28,7 @@ from db.search.schema import (
     lay_token,
     make_schema,
 )
+from db.search.word_forms import default_equivalents_path, read_equivalents, unindexed_forms, write_forms
 from db.sources.errors import SourceFormatError
 from db.text import words
 
@@ -53,6 +54,7 @@ def build_search_index(
     should_cancel: Callable[[], bool] = lambda: False,
     lay_terms_path: Path | None = None,
     strict_links: bool = True,
+    equivalents_path: Path | None = None,
 ) -> dict[str, float]:
     """Write the index for a built database into `index_dir` (created; must not exist).
 
@@ -63,6 +65,8 @@ def build_search_index(
     docs = collect_docs(database)
     lay_terms_path = lay_terms_path or default_lay_terms_path()
     lay_terms = read_lay_terms(lay_terms_path)
+    equivalents_path = equivalents_path or default_equivalents_path()
+    equivalents = read_equivalents(equivalents_path)
     known = {(doc.system, doc.code) for doc in docs}
     # ICD-10-PCS families may be any prefix of a valid code ("0FT44": resection of gallbladder, endoscopic).
     known.update((ICD10PCS, doc.code[:length]) for doc in docs if doc.system == ICD10PCS for length in (5, 6))
@@ -127,6 +131,9 @@ def build_search_index(
         writer.cancel()
         shutil.rmtree(index_dir, ignore_errors=True)
         raise
+    unindexed = unindexed_forms(equivalents, vocabulary)
+    if unindexed:
+        progress(f"  {len(unindexed)} word-equivalent forms are in no code's wording and were left out")
     lay_json = [
         {"term": t.term, "words": t.words, "official": t.official_words, "codes": t.codes, "line": t.line}
         for t in lay_terms
@@ -136,6 +143,7 @@ def build_search_index(
     for term in lay_terms:
         for word in term.words:
             vocabulary[word] = max(vocabulary.get(word, 0), LAY_WORD_FREQUENCY)
+    write_forms(index_dir, vocabulary, equivalents)
     (index_dir / VOCABULARY_JSON).write_text(json.dumps(sorted(vocabulary.items())), encoding="utf-8")
     (index_dir / SHORT_PREFIXES_JSON).write_text(json.dumps(short_prefix_hits), encoding="utf-8")
     # Document number -> database row: titles and the rest are read from the database, not stored twice.
@@ -144,5 +152,6 @@ def build_search_index(
     return {
         "documents": float(len(docs)),
         "lay_term_codes_not_in_release": float(skipped),
+        "word_forms_not_indexed": float(len(unindexed)),
         "seconds": time.perf_counter() - started,
     }

@@ -65,9 +65,34 @@ def matches_all(text_words: Iterable[str], query_words: Sequence[str]) -> bool:
     return all(any(word.startswith(q) for word in text_words) for q in query_words)
 
 
-def make_hit(rows: RowStore, docnum: int, plan: QueryPlan, tier: str, correction: str | None) -> SearchHit:
-    """The hit for a document found by `tier` (code, lay-family, lay-title, title, text)."""
+#: Per query word: the prefix it matches at a word start ("" for none) and the other words it may match.
+Accepted = Sequence[tuple[str, frozenset[str]]]
+
+
+def _accepts(text_words: Sequence[str], accepted: Accepted) -> bool:
+    return all(
+        any((prefix and word.startswith(prefix)) or word in others for word in text_words)
+        for prefix, others in accepted
+    )
+
+
+def make_hit(
+    rows: RowStore,
+    docnum: int,
+    plan: QueryPlan,
+    tier: str,
+    correction: str | None,
+    accepted: Accepted | None = None,
+    label: str | None = None,
+) -> SearchHit:
+    """The hit for a document found by `tier` (code, lay-family, lay-title, title, text, forms, partial).
+
+    With `accepted` (the forms and partial tiers), the title or the first other wording holding every
+    matched word is shown, and the word forms that stood in for typed words are named ("renal -> kidney").
+    """
     system, code, display, kind, title, billable, row_id = rows.data(docnum)
+    if accepted is not None:
+        return _forms_hit(rows, plan, accepted, label, correction, rows.data(docnum))
     query_words = plan.words
     via = None
     if tier == "code":
@@ -87,6 +112,45 @@ def make_hit(rows: RowStore, docnum: int, plan: QueryPlan, tier: str, correction
                 break
     if correction is not None:
         matched, via = "correction", correction
+    return SearchHit(
+        system, code, display, title, billable, kind, matched, matched_text, spans(matched_text, highlight), via, row_id
+    )
+
+
+def _forms_hit(
+    rows: RowStore,
+    plan: QueryPlan,
+    accepted: Accepted,
+    label: str | None,
+    correction: str | None,
+    data: tuple[str, str, str, str, str, bool, int],
+) -> SearchHit:
+    system, code, display, kind, title, billable, row_id = data
+    matched, matched_text = "title", title
+    if not _accepts(words(title), accepted):
+        for source, text in rows.alternatives(row_id, system, code):
+            if _accepts(words(text), accepted):
+                matched, matched_text = source, text
+                break
+    text_words = words(matched_text)
+    typed = [word for word in plan.words]
+    stand_ins = [
+        f"{query} -> {word}"
+        for query, (prefix, others) in zip(typed, accepted, strict=False)
+        if not any(word.startswith(query) for word in text_words)
+        for word in dict.fromkeys(text_words)
+        if word in others and word != query
+    ]
+    via = None
+    if label is not None:
+        matched, via = "partial", label
+    elif stand_ins:
+        matched, via = "synonym", ", ".join(stand_ins[:3])
+    if correction is not None:
+        via = f"{via}; corrected: {correction}" if label is not None else correction
+        matched = "partial" if label is not None else "correction"
+    highlight = [prefix for prefix, _others in accepted if prefix]
+    highlight += [word for _prefix, others in accepted for word in others]
     return SearchHit(
         system, code, display, title, billable, kind, matched, matched_text, spans(matched_text, highlight), via, row_id
     )

@@ -13,18 +13,31 @@ from whoosh.query import Or, Query, Term
 from db.lay_terms import LayTerm
 from db.query_text import LayTermMatcher, QueryPlan, WordGroup, parse_query
 from db.search.hits import SearchHit, SearchResults, make_hit
+from db.search.partial import partial_hits
+from db.search.planning import INTENT_LINE, correct_unknown_words, with_intents
 from db.search.ranking import rerank
 from db.search.retrieval import Retriever, Skip, Tier
 from db.search.rows import RowStore
 from db.search.schema import ALL_TEXT, FORMAT_JSON, INDEX_FORMAT, LAY_TERMS_JSON, TITLE, VOCABULARY_JSON
 from db.search.spelling import Vocabulary
+from db.search.word_forms import WordForms
 
 #: How many matches of a tier are read (in static rank order) before re-ranking them for this query.
 CANDIDATES_PER_TIER = 120
 #: With a lay term: its code families first (in the table's order), then codes whose titles use its
 #: official wording, then the words as typed.
-LAY_TIERS = (Tier("lay-family", TITLE), Tier("lay-title", TITLE), Tier("title", TITLE), Tier("text", ALL_TEXT))
-PLAIN_TIERS = (Tier("title", TITLE), Tier("text", ALL_TEXT))
+#: Partial matches are listed when all the words together find fewer codes than this.
+FEW_MATCHES = 3
+#: After the words as typed: their word forms and equivalents (stems, the equivalents table) in any wording.
+FORMS = Tier("forms", ALL_TEXT, forms=True)
+LAY_TIERS = (
+    Tier("lay-family", TITLE),
+    Tier("lay-title", TITLE),
+    Tier("title", TITLE),
+    Tier("text", ALL_TEXT),
+    FORMS,
+)
+PLAIN_TIERS = (Tier("title", TITLE), Tier("text", ALL_TEXT), FORMS)
 
 
 def _read_lay_terms(index_dir: Path) -> list[LayTerm]:
@@ -55,7 +68,8 @@ class SearchIndex:
             [(word, count) for word, count in json.loads((index_dir / VOCABULARY_JSON).read_text(encoding="utf-8"))]
         )
         self._rows = RowStore(index_dir)
-        self._retriever = Retriever(self._searcher, self._vocabulary, self._rows, index_dir)
+        self._forms = WordForms(index_dir)
+        self._retriever = Retriever(self._searcher, self._vocabulary, self._forms, self._rows, index_dir)
 
     @classmethod
     def open(cls, index_dir: Path) -> SearchIndex:
@@ -102,7 +116,7 @@ class SearchIndex:
         """
         started = time.perf_counter()
         limit = max(1, min(limit, 500))
-        plan = parse_query(text, self._lay_matcher)
+        plan = with_intents(parse_query(text, self._lay_matcher), self._forms)
         system_set = set(systems) if systems else None
         filters: list[Query] = []
         if system_set:
@@ -134,14 +148,25 @@ class SearchIndex:
             seen.update(pinned)
             hits.extend(self._hit(d, plan, "lay-family", None) for d in pinned[:limit])
         if plan.groups and len(hits) < limit:
+            # Exact all-word matches, then a typo corrected in a long query, then partial matches; a
+            # correction of words that are indexed only when nothing at all matched.
             hits.extend(self._word_hits(plan, filters, limit - len(hits), seen, None))
+            corrected = correct_unknown_words(plan, self._vocabulary, self._forms, self._lay_matcher, only_unknown=True)
+            if corrected is not None and len(hits) < limit:
+                corrected = with_intents(corrected, self._forms)
+                corrected_query = " ".join(corrected.words)
+                hits.extend(self._word_hits(corrected, filters, limit - len(hits), seen, corrected_query))
+            if len(hits) < min(limit, FEW_MATCHES) and not code_docs:
+                hits.extend(self._partial_hits(corrected or plan, filters, limit - len(hits), seen, corrected_query))
             if not hits and not code_docs:
-                corrected = self._corrected_plan(plan)
+                corrected = correct_unknown_words(
+                    plan, self._vocabulary, self._forms, self._lay_matcher, only_unknown=False
+                )
                 if corrected is not None:
                     corrected_query = " ".join(corrected.words)
                     hits.extend(self._word_hits(corrected, filters, limit, seen, corrected_query))
-                    if not hits:
-                        corrected_query = None
+            if corrected_query is not None and not any(hit.via and corrected_query in hit.via for hit in hits):
+                corrected_query = None
         if defer_codes:
             hits.extend(self._hit(d, plan, "code", None) for d in code_docs if d not in seen.seen)
             hits = hits[:limit]
@@ -149,7 +174,25 @@ class SearchIndex:
         return SearchResults(text, tuple(hits), corrected_query, elapsed)
 
     def _hit(self, docnum: int, plan: QueryPlan, tier: str, correction: str | None) -> SearchHit:
-        return make_hit(self._rows, docnum, plan, tier, correction)
+        accepted = None
+        if tier == "forms":
+            accepted = [a for group in plan.groups for a in self._retriever.accepted(group, forms=True)]
+        return make_hit(self._rows, docnum, plan, tier, correction, accepted)
+
+    def _partial_hits(
+        self, plan: QueryPlan, filters: list[Query], limit: int, skip: Skip, correction: str | None
+    ) -> list[SearchHit]:
+        # Word by word: a lay term spelled by some of the words ("dog bite" of "dog bite of hand") must
+        # not keep its words together when only some of them match.
+        if any(group.lay_terms for group in plan.groups):
+            raw = " ".join(plan.words) + ("" if plan.groups[-1].ends_with_prefix else " ")
+            plan = with_intents(parse_query(raw), self._forms)
+
+        def hit(docnum: int, groups: list[WordGroup], label: str) -> SearchHit:
+            accepted = [a for group in groups for a in self._retriever.accepted(group, forms=True)]
+            return make_hit(self._rows, docnum, plan, "partial", correction, accepted, label)
+
+        return partial_hits(self._retriever, self._rows, plan, filters, limit, skip, hit)
 
     def _word_hits(
         self, plan: QueryPlan, filters: list[Query], limit: int, skip: Skip, correction: str | None
@@ -166,6 +209,8 @@ class SearchIndex:
         for tier in tiers:
             if len(hits) >= limit:
                 break
+            if tier.forms and not self._retriever.has_forms(plan):
+                continue
             want = max(CANDIDATES_PER_TIER, limit - len(hits))
             docnums = self._retriever.matches(plan, tier, filters, skip, want)
             rank_words, families = list(plan.words), list[tuple[str, str]]()
@@ -174,7 +219,13 @@ class SearchIndex:
                 for group in plan.groups:
                     for lay in group.lay_terms:
                         rank_words.extend(lay.official_words)
+                        if lay.line == INTENT_LINE:
+                            break  # a procedure word's first meaning ranks first (removal: resection)
                         families.extend(lay.codes)
+            if tier.forms:
+                rank_words.extend(
+                    w for g in plan.groups for _p, others in self._retriever.accepted(g, True) for w in others
+                )
             # Only a fixed window is reranked, so the first results are the same whatever the limit.
             reranked = rerank(self._rows, docnums[:window], rank_words, families) + docnums[window:]
             docnums = reranked[: limit - len(hits)]
@@ -212,24 +263,3 @@ class SearchIndex:
     @staticmethod
     def _is_exact_lay_term(plan: QueryPlan) -> bool:
         return len(plan.groups) == 1 and any(lay.words == plan.groups[0].words for lay in plan.groups[0].lay_terms)
-
-    def _corrected_plan(self, plan: QueryPlan) -> QueryPlan | None:
-        """The query with unknown words replaced by the closest indexed words, or None when none changed."""
-        changed = False
-        corrected_words: list[str] = []
-        last_is_prefix = bool(plan.groups) and plan.groups[-1].ends_with_prefix
-        all_words = plan.words
-        for index, word in enumerate(all_words):
-            is_prefix = last_is_prefix and index == len(all_words) - 1
-            if len(word) >= 3 and not word.isdigit() and not self._vocabulary.known(word, is_prefix):
-                replacement = self._vocabulary.correct(word, is_prefix)
-                if replacement is not None and replacement != word:
-                    corrected_words.append(replacement)
-                    changed = True
-                    continue
-            corrected_words.append(word)
-        if not changed:
-            return None
-        text = " ".join(corrected_words) + ("" if last_is_prefix else " ")
-        corrected = parse_query(text, self._lay_matcher)
-        return QueryPlan(corrected.raw, None, (), corrected.groups)

@@ -12,6 +12,7 @@ Why it is fast enough to search on every keystroke:
 from __future__ import annotations
 
 import json
+import math
 from array import array
 from collections.abc import Container, Iterable, Sequence
 from dataclasses import dataclass
@@ -25,6 +26,7 @@ from db.search.hits import matches_all
 from db.search.rows import RowStore
 from db.search.schema import SHORT_PREFIXES_JSON, TITLE, TITLE_GRAM_MAX, lay_token
 from db.search.spelling import Vocabulary
+from db.search.word_forms import WordForms, stem
 
 #: The word being typed expands to at most this many indexed words, the most frequent first; a finished
 #: word that is a prefix of others ("frac fem") to fewer.
@@ -33,6 +35,28 @@ MAX_OTHER_WORD_EXPANSION = 8
 #: The matches of a query's finished words are kept for the next keystroke when there are at most this many.
 HEAD_CACHE_LIMIT = 5000
 HEAD_CACHE_ENTRIES = 64
+#: Category wording ("disorders", "procedures") says little about which code is meant: in partial matches it
+#: weighs this much of its idf, so it is the first word a partial match leaves out.
+CATEGORY_WEIGHT = 0.2
+CATEGORY_STEMS = frozenset(
+    stem(word)
+    for word in (
+        [
+            "disorder",
+            "diseases",
+            "condition",
+            "procedure",
+            "complication",
+            "problem",
+            "issue",
+            "treatment",
+            "surgery",
+            "other",
+            "unspecified",
+            "specified",
+        ]
+    )
+)
 
 
 class Skip:
@@ -56,17 +80,22 @@ class Skip:
 
 @dataclass(frozen=True)
 class Tier:
-    #: lay-title, lay-family, title, text
+    #: lay-title, lay-family, title, text, forms (word forms and equivalents too), partial
     name: str
     fields: tuple[str, ...]
+    #: Finished words also match their stem family and the equivalents table's forms.
+    forms: bool = False
 
 
 class Retriever:
     """Reads a plan's matches from the index, in static rank order."""
 
-    def __init__(self, searcher: Searcher, vocabulary: Vocabulary, rows: RowStore, index_dir: Path) -> None:
+    def __init__(
+        self, searcher: Searcher, vocabulary: Vocabulary, forms: WordForms, rows: RowStore, index_dir: Path
+    ) -> None:
         self._searcher = searcher
         self._vocabulary = vocabulary
+        self._forms = forms
         self._rows = rows
         self._index_dir = index_dir
         self._short_prefix_hits: dict[str, list[int]] | None = None
@@ -74,7 +103,70 @@ class Retriever:
 
     # -- queries --------------------------------------------------------------------------------------------
 
-    def word_query(self, word: str, is_prefix: bool, fields: tuple[str, ...]) -> Query | None:
+    def word_query(self, word: str, is_prefix: bool, fields: tuple[str, ...], forms: bool = False) -> Query | None:
+        literal = self._literal_query(word, is_prefix, fields)
+        if not forms or (is_prefix and word not in self._vocabulary):
+            return literal
+        words, phrases = self.other_forms(word)
+        queries = [] if literal is None else [literal]
+        queries.extend(Term(field, term) for field in fields for term in words)
+        for phrase in phrases:
+            queries.append(And([Or([Term(field, part) for field in fields]) for part in phrase]))
+        if not queries:
+            return None
+        return queries[0] if len(queries) == 1 else Or(queries)
+
+    def other_forms(self, word: str) -> tuple[list[str], list[tuple[str, ...]]]:
+        """Indexed words of the same stem or that the table makes equivalent, and equivalent phrases."""
+        single: dict[str, None] = dict.fromkeys(term for term in self._forms.family(word) if term != word)
+        phrases: list[tuple[str, ...]] = []
+        for form in self._forms.equivalents(word):
+            if len(form) == 1:
+                single.update(dict.fromkeys([form[0], *self._forms.family(form[0])]))
+            else:
+                phrases.append(form)
+        single.pop(word, None)
+        return [term for term in single if term in self._vocabulary], phrases
+
+    def has_forms(self, plan: QueryPlan) -> bool:
+        """Whether any word of the plan has other forms (else a forms tier would repeat the text tier)."""
+        for group in plan.groups:
+            for index, word in enumerate(group.words):
+                if group.ends_with_prefix and index == len(group.words) - 1 and word not in self._vocabulary:
+                    continue
+                single, phrases = self.other_forms(word)
+                if single or phrases:
+                    return True
+        return False
+
+    def accepted(self, group: WordGroup, forms: bool) -> list[tuple[str, frozenset[str]]]:
+        """Per word of a group: (prefix it may match at a word start, or "", other words it may match)."""
+        found = []
+        for index, word in enumerate(group.words):
+            is_prefix = group.ends_with_prefix and index == len(group.words) - 1
+            others: set[str] = set()
+            if forms:
+                single, phrases = self.other_forms(word)
+                others.update(single)
+                others.update(part for phrase in phrases for part in phrase)
+            for lay in group.lay_terms:
+                others.update(lay.official_words)
+            found.append((word if is_prefix or word not in self._vocabulary else "", frozenset({word, *others})))
+        return found
+
+    def weight(self, group: WordGroup) -> float:
+        """How specific a group's words are (BM25's idf): a rare word counts more than "disease"."""
+        documents = max(1, self._searcher.doc_count_all())
+        total = 0.0
+        for word in group.words:
+            count = self._vocabulary.frequency.get(word)
+            if count is None:
+                count = sum(self._vocabulary.frequency[t] for t in self._vocabulary.completions(word, 8))
+            weight = math.log(1 + (documents - count + 0.5) / (count + 0.5))
+            total += weight * (CATEGORY_WEIGHT if stem(word) in CATEGORY_STEMS else 1.0)
+        return total
+
+    def _literal_query(self, word: str, is_prefix: bool, fields: tuple[str, ...]) -> Query | None:
         vocabulary = self._vocabulary
         if is_prefix and len(word) <= TITLE_GRAM_MAX:
             # A short word being typed: one gram term for titles (exact, never truncated); in other wording
@@ -100,10 +192,14 @@ class Retriever:
         queries = [Term(field, term) for field in fields for term in terms]
         return queries[0] if len(queries) == 1 else Or(queries)
 
-    def words_query(self, group_words: Sequence[str], prefix_last: bool, fields: tuple[str, ...]) -> Query | None:
+    def words_query(
+        self, group_words: Sequence[str], prefix_last: bool, fields: tuple[str, ...], forms: bool = False
+    ) -> Query | None:
+        if not group_words:
+            return None
         parts = []
         for index, word in enumerate(group_words):
-            query = self.word_query(word, prefix_last and index == len(group_words) - 1, fields)
+            query = self.word_query(word, prefix_last and index == len(group_words) - 1, fields, forms)
             if query is None:
                 return None
             parts.append(query)
@@ -111,9 +207,9 @@ class Retriever:
 
     def group_query(self, group: WordGroup, tier: Tier) -> Query | None:
         alternatives: list[Query | None] = []
-        if tier.name in ("title", "text") or not group.lay_terms:
-            alternatives.append(self.words_query(group.words, group.ends_with_prefix, tier.fields))
-        if tier.name == "lay-title":
+        if tier.name in ("title", "text", "forms", "partial") or not group.lay_terms:
+            alternatives.append(self.words_query(group.words, group.ends_with_prefix, tier.fields, tier.forms))
+        if tier.name in ("lay-title", "partial"):
             alternatives.extend(self.words_query(lay.official_words, False, tier.fields) for lay in group.lay_terms)
         elif tier.name == "lay-family":
             alternatives.extend(Term("lay", lay_token(lay)) for lay in group.lay_terms if lay.codes)
@@ -181,7 +277,7 @@ class Retriever:
         if head_docs is None:
             return None
         last = plan.groups[-1]
-        if tier.fields == TITLE and not last.lay_terms:
+        if tier.fields == TITLE and not last.lay_terms and not tier.forms:
             return self._head_by_title(head_docs, last, skip, want)
         tail = self.group_query(last, tier)
         if tail is None:
