@@ -28,6 +28,8 @@ CANDIDATES_PER_TIER = 120
 #: official wording, then the words as typed.
 #: Partial matches are listed when all the words together find fewer codes than this.
 FEW_MATCHES = 3
+#: Partial matches beyond the best subset of words are searched only within this much of a keystroke.
+PARTIAL_DEADLINE_MS = 20
 #: After the words as typed: their word forms and equivalents (stems, the equivalents table) in any wording.
 FORMS = Tier("forms", ALL_TEXT, forms=True)
 LAY_TIERS = (
@@ -157,7 +159,9 @@ class SearchIndex:
                 corrected_query = " ".join(corrected.words)
                 hits.extend(self._word_hits(corrected, filters, limit - len(hits), seen, corrected_query))
             if len(hits) < min(limit, FEW_MATCHES) and not code_docs:
-                hits.extend(self._partial_hits(corrected or plan, filters, limit - len(hits), seen, corrected_query))
+                hits.extend(
+                    self._partial_hits(corrected or plan, filters, limit - len(hits), seen, corrected_query, started)
+                )
             if not hits and not code_docs:
                 corrected = correct_unknown_words(
                     plan, self._vocabulary, self._forms, self._lay_matcher, only_unknown=False
@@ -180,7 +184,7 @@ class SearchIndex:
         return make_hit(self._rows, docnum, plan, tier, correction, accepted)
 
     def _partial_hits(
-        self, plan: QueryPlan, filters: list[Query], limit: int, skip: Skip, correction: str | None
+        self, plan: QueryPlan, filters: list[Query], limit: int, skip: Skip, correction: str | None, started: float
     ) -> list[SearchHit]:
         # Word by word: a lay term spelled by some of the words ("dog bite" of "dog bite of hand") must
         # not keep its words together when only some of them match.
@@ -192,7 +196,8 @@ class SearchIndex:
             accepted = [a for group in groups for a in self._retriever.accepted(group, forms=True)]
             return make_hit(self._rows, docnum, plan, "partial", correction, accepted, label)
 
-        return partial_hits(self._retriever, self._rows, plan, filters, limit, skip, hit)
+        deadline = started + PARTIAL_DEADLINE_MS / 1000
+        return partial_hits(self._retriever, self._rows, plan, filters, limit, skip, hit, deadline)
 
     def _word_hits(
         self, plan: QueryPlan, filters: list[Query], limit: int, skip: Skip, correction: str | None

@@ -7,6 +7,7 @@ telling one; each hit says what it matched ("matched 3 of 4 words; not: procedur
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from itertools import combinations
 
@@ -37,8 +38,13 @@ def partial_hits(
     limit: int,
     skip: Skip,
     make_hit: MakeHit,
+    deadline: float,
 ) -> list[SearchHit]:
-    """Hits matching some but not all of the plan's groups, best subsets first, up to `limit`."""
+    """Hits matching some but not all of the plan's groups, best subsets first, up to `limit`.
+
+    The best subset is always searched; the next ones only until `deadline` (time.perf_counter()), so a
+    long query stays within one keystroke's time on a slow machine (its later subsets are the weakest).
+    """
     groups = list(plan.groups)
     if len(groups) < 2 or limit <= 0:
         return []
@@ -48,14 +54,17 @@ def partial_hits(
     usable.sort(key=lambda group: -weights[id(group)])
     usable = usable[:MAX_GROUPS]
     subsets: list[tuple[float, tuple[WordGroup, ...]]] = []
-    for size in range(min(len(usable), len(groups) - 1), 0, -1):
+    # All the words but one, then (for short queries) but two: more words matched beats fewer, then the
+    # most specific words kept. Longer queries keep to one word left out: each subset is one more query.
+    smallest = max(1, len(groups) - (2 if len(groups) <= 3 else 1))
+    for size in range(min(len(usable), len(groups) - 1), smallest - 1, -1):
         for subset in combinations(usable, size):
             subsets.append((sum(weights[id(group)] for group in subset), subset))
-    # Largest subsets first (more words matched beats fewer), then the most specific words kept.
     subsets.sort(key=lambda item: (-len(item[1]), -item[0]))
     hits: list[SearchHit] = []
-    for _score, subset in subsets[:MAX_SUBSETS]:
-        if len(hits) >= limit:
+    for number, (_score, subset) in enumerate(subsets[:MAX_SUBSETS]):
+        # Past the deadline only while nothing was found: a partial match is never left empty for time.
+        if len(hits) >= limit or (number and hits and time.perf_counter() > deadline):
             break
         parts = [query for group in subset if (query := queries[id(group)]) is not None]
         query = And([*parts, *filters]) if len(parts) + len(filters) > 1 else parts[0]
