@@ -63,6 +63,15 @@ QUERIES = [
     "screening colonoscopy",
     "left knee joint",
     "sepsis due to",
+    # Long multi-word queries (5 words and more, issue 11): every prefix, the relaxed matching included.
+    "acute on chronic systolic heart failure",
+    "open reduction internal fixation of left radius",
+    "type 2 diabetes with diabetic chronic kidney disease",
+    "total knee arthroplasty of right knee joint",
+    "laparoscopic inguinal hernia repair with mesh",
+    "gastric ulcer with bleeding and perforation",
+    "osteoarthritis of both knees primary bilateral",
+    "fracture of lower end of right radius initial encounter",
 ]
 LIMIT = 20
 

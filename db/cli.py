@@ -20,7 +20,7 @@ from db.cli_policies import add_policies_parser, policies_json
 from db.cli_releases import DateError, add_date_option, command_diff, command_history, parse_day
 from db.engine import open_read_only, session_scope
 from db.imports import sources_with_imports
-from db.in_force import in_force, in_force_all, valid_codes
+from db.in_force import RowsInForce, in_force, in_force_all, rows_in_force, valid_codes
 from db.layout import INDEX_DIR
 from db.queries import (
     CodeDetail,
@@ -166,7 +166,8 @@ def command_search(args: argparse.Namespace) -> int:
         if args.batch is not None:
             return _search_batch(index, Path(args.batch), args)
         day = parse_day(args.date)
-        results = index.search(args.query, _systems(args.system), args.billable, args.limit)
+        allowed = _rows_in_force(args, day)
+        results = index.search(args.query, _systems(args.system), args.billable, args.limit, allowed_rows=allowed)
         valid = _valid_on_date(args, day, [(hit.system, hit.code) for hit in results.hits])
         if args.json:
             print(
@@ -195,6 +196,16 @@ def command_search(args: argparse.Namespace) -> int:
         return 0
     finally:
         index.close()
+
+
+def _rows_in_force(args: argparse.Namespace, day: dt.date) -> RowsInForce:
+    """Word hits are codes in force on the date (or, when no release covers it, in the newest release)."""
+    engine = open_read_only(database(args))
+    try:
+        with session_scope(engine) as session:
+            return rows_in_force(session, in_force_all(session, day))
+    finally:
+        engine.dispose()
 
 
 def _valid_on_date(args: argparse.Namespace, day: dt.date, pairs: list[tuple[str, str]]) -> set[tuple[str, str]]:
@@ -229,8 +240,9 @@ def _search_batch(index: SearchIndex, batch: Path, args: argparse.Namespace) -> 
             raise CliError(f"{batch}, line {number}: unknown system {system!r}", EXIT_BAD_INPUT)
         requests.append((request.get("id"), query, system))
     day = parse_day(args.date)
+    allowed = _rows_in_force(args, day)
     for request_id, query, system in requests:
-        results = index.search(query, _systems(system), args.billable, args.limit)
+        results = index.search(query, _systems(system), args.billable, args.limit, allowed_rows=allowed)
         valid = _valid_on_date(args, day, [(hit.system, hit.code) for hit in results.hits])
         record = {
             "id": request_id,

@@ -24,6 +24,8 @@ def why_text(hit: SearchHit) -> str:
         return "code"
     if hit.matched == "correction":
         return f"corrected: showing results for {hit.via}"
+    if hit.matched == "partial":
+        return hit.via or "some of the words"
     if hit.matched == "synonym":
         return f"synonym: {hit.via}" if hit.via else "synonym"
     if hit.matched in ("inclusion term", "index term"):

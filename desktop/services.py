@@ -12,7 +12,16 @@ from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
 from db.coverage import Policies
 from db.engine import open_read_only, session_scope
-from db.in_force import InForce, in_force_all, valid_codes, validity_text, version_at, versions
+from db.in_force import (
+    InForce,
+    RowsInForce,
+    in_force_all,
+    rows_in_force,
+    valid_codes,
+    validity_text,
+    version_at,
+    versions,
+)
 from db.layout import DATABASE_FILE, INDEX_DIR, current_dir
 from db.queries import CodeDetail, ReleaseView, code_detail, find_code, releases
 from db.search_index import SearchIndex, SearchResults
@@ -82,6 +91,16 @@ class CodeService(QObject):
         with session_scope(self._engine) as session:
             self.answers: dict[str, InForce] = in_force_all(session, day)
         self.day = day
+        #: Rows of versions in force on the day, worked out on the worker thread at the first search.
+        self._rows_for: tuple[dt.date, RowsInForce] | None = None
+
+    def _rows_in_force(self, day: dt.date, answers: dict[str, InForce]) -> RowsInForce:
+        cached = self._rows_for
+        if cached is None or cached[0] != day:
+            with session_scope(self._engine) as session:
+                cached = (day, rows_in_force(session, answers))
+            self._rows_for = cached
+        return cached[1]
 
     @property
     def engine(self) -> object:
@@ -109,7 +128,8 @@ class CodeService(QObject):
             if generation != self._search_generation:
                 return  # a newer query is already waiting: skip this one
             try:
-                results: SearchResults = self._index.search(text, systems, billable_only, limit)
+                allowed = self._rows_in_force(day, answers)
+                results: SearchResults = self._index.search(text, systems, billable_only, limit, allowed_rows=allowed)
                 dated = self._for_day(results, day, answers)
             except Exception as error:  # never let a query take the app down
                 log.exception("search failed for %r", text)
