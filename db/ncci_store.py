@@ -162,12 +162,15 @@ class NcciStore:
 
     def partners(self, edition: EditionRow, code: str) -> list[PtpRow]:
         """Every edit naming the code in either column (for a code's Edits view)."""
-        query = (
+        # Two searches, one per key (the primary key for column 1, the ptp_column2 index for column 2): SQLite
+        # answers "column1 = ? OR column2 = ?" on a WITHOUT ROWID table by scanning the whole quarter.
+        select = (
             "SELECT column1, column2, effective, deletion, modifier, texts.text FROM ptp JOIN texts ON "
-            "texts.id = ptp.rationale_id WHERE edition_id = ? AND (column1 = ? OR column2 = ?) ORDER BY 1, 2, 3"
+            "texts.id = ptp.rationale_id WHERE edition_id = ? AND "
         )
+        query = f"{select}column1 = ? UNION ALL {select}column2 = ? AND column1 != ? ORDER BY 1, 2, 3"
         with self._connect() as connection:
-            rows = connection.execute(query, (edition.id, code, code)).fetchall()
+            rows = connection.execute(query, (edition.id, code, edition.id, code, code)).fetchall()
         return [
             PtpRow(r[0], r[1], _int_day(r[2]), None if r[3] == 99991231 else _int_day(r[3]), r[4], r[5], edition)
             for r in rows
