@@ -2,6 +2,10 @@
 layout, imported through the real import path; prints the time, the store's size and pair lookup times.
 
     .venv/bin/python benchmarks/ncci_import.py [--rows 2500000] [--folder /tmp/ncci-bench] [--lookups 2000]
+                                               [--next-quarter]
+
+--next-quarter then imports the following quarter (version 33.0, 2027 Q1: the same edits, one in a hundred
+deleted on 2027-01-01) to show what a second quarter adds to the store.
 
 The files follow CMS's quarterly practitioner PTP text files (`ccipra-v323r0-f1.txt` ... `-f4.txt`, the layout
 of tests/fixtures/ncci/ccipra-v323r0-f1.TXT): a copyright line, the four-line header block read down each
@@ -96,6 +100,7 @@ def main() -> int:
     parser.add_argument("--rows", type=int, default=2_500_000)
     parser.add_argument("--folder", type=Path, default=Path("/tmp/ncci-bench"))
     parser.add_argument("--lookups", type=int, default=2000)
+    parser.add_argument("--next-quarter", action="store_true")
     args = parser.parse_args()
     shutil.rmtree(args.folder, ignore_errors=True)
     started = time.perf_counter()
@@ -148,7 +153,31 @@ def main() -> int:
     timings.sort()
     print(f"partners of a code (200 codes): median {statistics.median(timings):.2f} ms, "
           f"p95 {timings[int(len(timings) * 0.95)]:.2f} ms")  # fmt: skip
+    if args.next_quarter:
+        _next_quarter(paths, data, store_size)
     return 0
+
+
+def _next_quarter(paths: list[Path], data: Path, size_before: int) -> None:
+    folder = paths[0].parent.parent / "next"
+    folder.mkdir()
+    changed = []
+    for part, path in enumerate(paths, start=1):
+        lines = path.read_text(encoding="latin-1").splitlines(keepends=True)
+        for number in range(5, len(lines), 100):
+            cells = lines[number].split("\t")
+            if cells[4] == "*":
+                cells[4] = "20270101"
+                lines[number] = "\t".join(cells)
+        target = folder / f"ccipra-v330r0-f{part}.txt"
+        target.write_text("".join(lines), encoding="latin-1", newline="")
+        changed.append(target)
+    started = time.perf_counter()
+    plan = plan_import(changed, [], Imports.load(data), data)
+    counts = run_import(plan, data, progress=lambda _line: None).counts
+    size = (data / STORE_FILE).stat().st_size
+    print(f"next quarter: {time.perf_counter() - started:.1f} s for {counts.get('NCCI.ptp_edits', 0):,} edits; "
+          f"store {size_before / 1e6:.1f} MB -> {size / 1e6:.1f} MB for both quarters")  # fmt: skip
 
 
 if __name__ == "__main__":
