@@ -93,7 +93,7 @@ class ImportDialog(QDialog):
         self.path_list.setAccessibleName("Chosen files and folders")
         self.path_list.setMaximumHeight(90)
         self.found = QTreeWidget()
-        self.found.setHeaderLabels(["Status", "What", "Release", "Dates of service", "File", "Checksum"])
+        self.found.setHeaderLabels(["Status", "What", "Release", "Dates of service", "File", "Why", "Checksum"])
         self.found.setRootIsDecorated(False)
         self.found.setAccessibleName("What was found")
         self.found.setMinimumHeight(120)
@@ -226,12 +226,12 @@ class ImportDialog(QDialog):
         for report in plan.reports:
             found, release = report.found, report.found.release
             dates = f"{release.valid_from or '?'} to {release.valid_to or '?'}"
-            status = report.status + (f": {report.why}" if report.why else "")
-            item = QTreeWidgetItem([status, found.kind, release.name, dates, found.location, found.official or ""])
+            columns = [report.status, found.kind, release.name, dates, found.location, report.why, found.official or ""]
+            item = QTreeWidgetItem(columns)
             item.setToolTip(4, f"{found.location}\nsha256 {found.sha256}\n{found.release_evidence}")
             self.found.addTopLevelItem(item)
         for unknown in plan.unrecognised:
-            self.found.addTopLevelItem(QTreeWidgetItem(["not read", unknown.reason, "", "", unknown.location, ""]))
+            self.found.addTopLevelItem(QTreeWidgetItem(["not read", "", "", "", unknown.location, unknown.reason, ""]))
         for column in range(4):
             self.found.resizeColumnToContents(column)
         self.cpt_preview.set_previews(previews)  # emits changed: the summary and Import follow
@@ -276,6 +276,11 @@ class ImportDialog(QDialog):
         self.cancel_button.setEnabled(True)
         self.progress_bar.setVisible(True)
         self.progress_bar.setRange(0, 0)
+        names = [draft.release.name for draft in plan.drafts] + sorted(plan.store_files)
+        self.summary.setText(
+            f"Importing {', '.join(names)}: building the new data. The main window keeps answering from the data "
+            "it has until the new data is in. Cancel stops it and changes nothing."
+        )
         swapped = threading.Event()
 
         def swap(renames: Callable[[], None]) -> None:
