@@ -11,7 +11,7 @@ from desktop.render import code_link, esc
 PROCEDURE_SYSTEMS = ("hcpcs", "cpt")
 NOT_LOADED = "NCCI edits are not loaded: File \u2192 Import official files\u2026"
 #: Rows shown per table: E/M codes are column 2 of thousands of edits; `codebook-cli show --json` lists all.
-ROWS_SHOWN = 400
+ROWS_SHOWN = 300
 
 
 def _system(code: str) -> str:
@@ -48,6 +48,10 @@ def _quarter(edition: str, covers: bool, edits: CodeEdits) -> str:
             "shown)</i></p>")  # fmt: skip
 
 
+def _edits(count: int) -> str:
+    return f"{count:,} edit" + ("" if count == 1 else "s")
+
+
 def _ptp_html(table: PtpTable, edits: CodeEdits) -> list[str]:
     code = edits.code
     label = SETTING_LABELS[table.setting]
@@ -57,14 +61,14 @@ def _ptp_html(table: PtpTable, edits: CodeEdits) -> list[str]:
         return parts
     as_one = sum(p.column1 == code for p in table.in_force)
     parts.append(
-        f"<p><b>In force on {edits.day.isoformat()}</b>: {len(table.in_force):,} edits ({as_one:,} with {esc(code)} "
+        f"<p><b>In force on {edits.day.isoformat()}</b>: {_edits(len(table.in_force))} ({as_one:,} with {esc(code)} "
         f"as column 1: the column 2 code is bundled into it; {len(table.in_force) - as_one:,} with {esc(code)} as "
         "column 2: it is bundled into the column 1 code).</p>"
     )
     if table.in_force:
         parts.append(_rows(table.in_force, code, edits, with_why=False))
     if table.others:
-        parts.append(f"<p><b>Not in force on {edits.day.isoformat()}</b>: {len(table.others):,} edits.</p>")
+        parts.append(f"<p><b>Not in force on {edits.day.isoformat()}</b>: {_edits(len(table.others))}.</p>")
         parts.append(_rows(table.others, code, edits, with_why=True))
     return parts
 
@@ -96,10 +100,10 @@ def edits_html(edits: CodeEdits | None, system: str) -> str:
         return ""
     if edits is None:
         return f"<p>{esc(NOT_LOADED)}</p>"
-    parts = [f"<h2>NCCI edits for {esc(edits.code)} on {edits.day.isoformat()}</h2>"]
+    # The MUE values first: a few lines, where the PTP tables may run to hundreds of rows.
+    parts = [f"<h2>NCCI edits for {esc(edits.code)} on {edits.day.isoformat()}</h2>", *_mue_html(edits)]
     if not edits.ptp:
         parts.append("<h3>PTP edits</h3><p>No PTP edit file is loaded.</p>")
     for table in edits.ptp:
         parts.extend(_ptp_html(table, edits))
-    parts.extend(_mue_html(edits))
     return "".join(parts)

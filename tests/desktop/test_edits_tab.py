@@ -77,8 +77,9 @@ def test_ctrl_9_shows_the_ptp_partners_in_both_columns_and_the_mue(qtbot, make_w
     assert "Mutually exclusive procedures" in text and "0: not allowed" in text
     assert "45378" in text and "G0121" in text
     # MUE: practitioner 1, date of service edit (policy); no outpatient hospital or DME table loaded.
-    assert "Medically Unlikely Edits" in text and "2 Date of Service Edit: Policy" in text
-    assert "outpatient hospital" in text.split("Medically Unlikely Edits")[1] or "no MUE" not in text
+    mue = text.split("Medically Unlikely Edits (units)")[1].split("PTP edits")[0]
+    assert "practitioner\n1\n2 Date of Service Edit: Policy\nCMS Policy" in mue
+    assert "outpatient hospital" not in mue and text.index("Medically Unlikely") < text.index("PTP edits")
 
 
 def test_a_code_as_column_2_and_an_edit_not_in_force_on_the_date(qtbot, make_window, data_with_ncci):
