@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,10 +15,13 @@ from sqlalchemy.orm import Session
 
 from db.cli import main
 from db.engine import open_read_only, session_scope
+from db.importer import plan_import, run_import
+from db.imports import Imports
 from db.layout import DATABASE_FILE, current_dir
 from db.rules.check import check_claim
 from db.rules.coverage import RULE, TITLE
 from db.rules.findings import RULES, CheckResult
+from tests.conftest import FIXTURES, write_mcd_downloads
 
 DAY = dt.date(2026, 2, 1)
 
@@ -58,6 +62,28 @@ def test_no_finding_with_a_covered_diagnosis_before_the_article_or_without_cover
 def test_a_claim_without_diagnoses_gets_a_note_not_a_warning(session, coverage_data) -> None:
     ((severity, codes, message),) = coverage_findings(check_claim(session, "J1100", DAY, coverage=coverage_data))
     assert (severity, codes) == ("note", ("J1100",)) and "no diagnosis" in message
+
+
+def test_one_finding_per_procedure_naming_every_article(session, tmp_path: Path) -> None:
+    # The fixture downloads with the walkers article (A52503, E0143) listing a covered diagnosis too: E0143 is
+    # then listed by two articles, neither supporting J18.9.
+    tables = tmp_path / "tables"
+    shutil.copytree(FIXTURES / "mcd", tables)
+    covered = tables / "current_article_csv" / "article_x_icd10_covered.csv"
+    covered.write_text(covered.read_text(encoding="utf-8") + '52503,12,"E11.9",1,1,"","2026-01-08 00:00:00",1,'
+                       '"Type 2 diabetes mellitus without complications (fixture)",""\n', encoding="utf-8")  # fmt: skip
+    data = tmp_path / "data"
+    downloads = write_mcd_downloads(tmp_path / "downloads", tables)
+    run_import(plan_import([downloads], [], Imports.load(data), data), data, progress=lambda _line: None)
+    result = check_claim(session, "J18.9, J1100, E0143, J1100 x2", DAY, coverage=data)
+    found = coverage_findings(result)
+    assert [(severity, codes) for severity, codes, _ in found] == [("warning", ("J1100",)), ("warning", ("E0143",))]
+    message = found[1][2]
+    assert "2 billing and coding articles" in message and "A52503 (Walkers - Policy Article)" in message
+    assert "A99801" in message
+    # E11.9 supports E0143 under A52503, not under A99801: only A99801 is named.
+    ((_, codes, message),) = coverage_findings(check_claim(session, "E11.9, E0143", DAY, coverage=data))
+    assert codes == ("E0143",) and "A99801" in message and "A52503" not in message
 
 
 def test_cli_check_reads_the_coverage_of_its_data_folder(coverage_data, capsys: pytest.CaptureFixture[str]) -> None:
