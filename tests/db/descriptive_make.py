@@ -64,9 +64,10 @@ def git_show(git_dir: Path, commit: str, path: str) -> str:
 def hcc_groups(git_dir: Path) -> list[Group]:
     groups = []
     for model, label_file, prefix, map_file in HCC_MODELS:
+        label_text = git_show(git_dir, HCCPY_COMMIT, label_file)
         labels = {
             int(number): text.strip()
-            for number, text in re.findall(rf'^\s*{prefix}0*(\d+)\s*="([^"]*)"', git_show(git_dir, HCCPY_COMMIT, label_file), re.M)
+            for number, text in re.findall(rf'^\s*{prefix}0*(\d+)\s*="([^"]*)"', label_text, re.M)
         }
         by_cc: dict[int, set[str]] = defaultdict(set)
         for line in git_show(git_dir, HCCPY_COMMIT, map_file).splitlines():
@@ -158,7 +159,12 @@ class Bundle:
             while (system, code) in self.parent:
                 code = self.parent[(system, code)]
                 ancestors.add(code)
-        headers = {header for header in ancestors if self.leaves(system, header) and self.leaves(system, header) <= known}
+        headers = set()
+        for header in ancestors:
+            leaves = self.leaves(system, header)
+            # Chapters and sections (CH15, O00-O08) are not string prefixes of their codes: never a prefix.
+            if leaves and leaves <= known and all(leaf.startswith(header) for leaf in leaves):
+                headers.add(header)
         # Keep only the topmost complete headers.
         covered: set[str] = set()
         items: list[str] = []
@@ -167,7 +173,8 @@ class Bundle:
                 continue
             covered.add(header)
             items.append(self.display[(system, header)] + "*")
-        items += [self.display[(system, code)] for code in sorted(known) if not any(code.startswith(t) for t in covered)]
+        rest = sorted(code for code in known if not code.startswith(tuple(covered)))
+        items += [self.display[(system, code)] for code in rest]
         return sorted(items)
 
 
