@@ -18,6 +18,7 @@ from db.cli_import import add_import_parser, command_verify
 from db.cli_policies import add_policies_parser, policies_json
 from db.cli_releases import DateError, add_date_option, command_diff, command_history, parse_day
 from db.cli_search import command_search
+from db.code_detail import code_detail
 from db.edits import code_edits
 from db.engine import open_read_only, session_scope
 from db.imports import sources_with_imports
@@ -25,7 +26,6 @@ from db.in_force import in_force
 from db.queries import (
     CodeDetail,
     build_facts,
-    code_detail,
     counts_by_system,
     export_rows,
     find_code,

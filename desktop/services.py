@@ -10,6 +10,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
+from db.code_detail import code_detail
 from db.coverage import Policies
 from db.edits import CodeEdits
 from db.engine import open_read_only, session_scope
@@ -24,7 +25,7 @@ from db.in_force import (
     versions,
 )
 from db.layout import DATABASE_FILE, INDEX_DIR, current_dir
-from db.queries import CodeDetail, ReleaseView, code_detail, find_code, releases
+from db.queries import CodeDetail, ReleaseView, find_code, releases
 from db.search_index import SearchIndex, SearchResults
 
 log = logging.getLogger(__name__)

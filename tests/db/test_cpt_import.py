@@ -11,13 +11,14 @@ from pathlib import Path
 
 import pytest
 
+from db.code_detail import code_detail
 from db.cpt_import import Columns, remove_cpt
 from db.engine import open_read_only, session_scope
 from db.importer import plan_import, run_import
 from db.imports import IMPORTS_DIR, Imports
 from db.in_force import in_force
 from db.layout import DATABASE_FILE, INDEX_DIR, current_dir
-from db.queries import code_detail, export_rows, find_code
+from db.queries import export_rows, find_code
 from db.search_index import SearchIndex
 from db.sources.errors import SourceFormatError
 from db.user_data import UserData

@@ -12,12 +12,12 @@ from sqlalchemy import select
 
 from db.build import CmFiles, build
 from db.cli import main
+from db.code_detail import code_detail
 from db.engine import open_read_only, session_scope
 from db.history import code_history, diff_releases
 from db.in_force import in_force, in_force_all, rows_in_force
 from db.layout import DATABASE_FILE, current_dir
 from db.models import Code, Note
-from db.queries import code_detail
 from db.releases import ReleaseInfo, in_force_order
 from db.sources.errors import SourceFormatError
 
