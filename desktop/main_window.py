@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 
-from PySide6.QtCore import QByteArray, QModelIndex, QSettings, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QFont, QGuiApplication, QKeySequence
+from PySide6.QtCore import QModelIndex, QSettings, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
     QHBoxLayout,
@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 
 from db.search_index import SearchHit, SearchResults
 from db.user_data import SavedCode, UserData
-from desktop import help_dialogs, render_releases
+from desktop import help_dialogs, render_releases, window_state
 from desktop.date_field import DateOfServiceField
 from desktop.detail_view import TAB_NAMES, DetailView
 from desktop.results_model import SYSTEM_BADGES, ResultsModel
@@ -27,11 +27,10 @@ from desktop.results_view import ResultsView
 from desktop.search_bar import SearchBar
 from desktop.services import CodeService, DatedResults, DetailBundle
 from desktop.shortcuts import BY_NAME, TAB_KEYS
+from desktop.window_state import FILTERS
 
 SEARCH_DEBOUNCE_MS = 120
 DETAIL_DEBOUNCE_MS = 60
-FILTERS = (None, "icd10cm", "icd10pcs", "hcpcs", "cpt")
-MIN_FONT, MAX_FONT = 8, 24
 
 
 def _saved_hit(saved: SavedCode, why: str) -> SearchHit:
@@ -402,47 +401,14 @@ class MainWindow(QMainWindow):
     # -- text size, settings, help --------------------------------------------------------------------------
 
     def change_text_size(self, step: int) -> None:
-        app = QApplication.instance()
-        assert isinstance(app, QApplication)
-        font = QFont(app.font())
-        size = max(MIN_FONT, min(MAX_FONT, font.pointSize() + step))
-        font.setPointSize(size)
-        app.setFont(font)
-        for browser in self.detail.browsers:
-            browser.document().setDefaultFont(font)
-        self.model.layoutChanged.emit()
-        self.settings.setValue("ui/font_size", size)
+        window_state.change_text_size(self, step)
 
     def _restore_settings(self) -> None:
-        geometry = self.settings.value("ui/geometry")
-        if isinstance(geometry, QByteArray):
-            self.restoreGeometry(geometry)
-        else:
-            self.resize(1200, 760)
-        splitter = self.settings.value("ui/splitter")
-        if isinstance(splitter, QByteArray):
-            self.splitter.restoreState(splitter)
-        size = self.settings.value("ui/font_size")
-        if size is not None:
-            app = QApplication.instance()
-            assert isinstance(app, QApplication)
-            font = QFont(app.font())
-            font.setPointSize(max(MIN_FONT, min(MAX_FONT, int(size))))
-            app.setFont(font)
-        system = self.settings.value("search/system") or None
-        self.system_filter = system if system in FILTERS else None
-        self.billable_only = str(self.settings.value("search/billable_only", "false")).lower() == "true"
-        self._last_tab = int(self.settings.value("ui/tab", 0) or 0)
-        self.detail.setCurrentIndex(self._last_tab if 0 <= self._last_tab < self.detail.count() else 0)
+        window_state.restore(self)
         self._sync_filter_actions()
 
     def save_settings(self) -> None:
-        self.settings.setValue("ui/geometry", self.saveGeometry())
-        self.settings.setValue("ui/splitter", self.splitter.saveState())
-        self.settings.setValue("ui/tab", self.detail.currentIndex())
-        self.settings.setValue("search/system", self.system_filter or "")
-        self.settings.setValue("search/billable_only", "true" if self.billable_only else "false")
-        self.settings.sync()
+        window_state.save(self)
 
     def closeEvent(self, event) -> None:  # type: ignore[no-untyped-def]
         self.save_settings()
