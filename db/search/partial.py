@@ -7,7 +7,6 @@ telling one; each hit says what it matched ("matched 3 of 4 words; not: procedur
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from itertools import combinations
 
@@ -38,12 +37,11 @@ def partial_hits(
     limit: int,
     skip: Skip,
     make_hit: MakeHit,
-    deadline: float,
 ) -> list[SearchHit]:
     """Hits matching some but not all of the plan's groups, best subsets first, up to `limit`.
 
-    The best subset is always searched; the next ones only until `deadline` (time.perf_counter()), so a
-    long query stays within one keystroke's time on a slow machine (its later subsets are the weakest).
+    The same subsets are searched whatever the machine's load (no time budget: each subset is a few bitset
+    operations, see db/search/postings.py), so the results depend only on the query and the data.
     """
     groups = list(plan.groups)
     if len(groups) < 2 or limit <= 0:
@@ -62,9 +60,8 @@ def partial_hits(
             subsets.append((sum(weights[id(group)] for group in subset), subset))
     subsets.sort(key=lambda item: (-len(item[1]), -item[0]))
     hits: list[SearchHit] = []
-    for number, (_score, subset) in enumerate(subsets[:MAX_SUBSETS]):
-        # Past the deadline only while nothing was found: a partial match is never left empty for time.
-        if len(hits) >= limit or (number and hits and time.perf_counter() > deadline):
+    for _score, subset in subsets[:MAX_SUBSETS]:
+        if len(hits) >= limit:
             break
         parts = [query for group in subset if (query := queries[id(group)]) is not None]
         query = And([*parts, *filters]) if len(parts) + len(filters) > 1 else parts[0]
