@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import datetime as dt
 import json
 import sys
 import time
@@ -13,15 +12,15 @@ from pathlib import Path
 
 from db.build import CmFiles, HcpcsFiles, PcsFiles, build
 from db.cli_check import add_check_parser
-from db.cli_common import EXIT_BAD_INPUT, EXIT_NO_DATA, SYSTEM_CHOICES, CliError, add_data_option, data_dir, database
+from db.cli_common import EXIT_BAD_INPUT, SYSTEM_CHOICES, CliError, add_data_option, data_dir, database
 from db.cli_cpt import add_cpt_parser, detail_lines, info_lines
 from db.cli_import import add_import_parser, command_verify
 from db.cli_policies import add_policies_parser, policies_json
 from db.cli_releases import DateError, add_date_option, command_diff, command_history, parse_day
+from db.cli_search import command_search
 from db.engine import open_read_only, session_scope
 from db.imports import sources_with_imports
-from db.in_force import RowsInForce, in_force, in_force_all, rows_in_force, valid_codes
-from db.layout import INDEX_DIR
+from db.in_force import in_force
 from db.queries import (
     CodeDetail,
     build_facts,
@@ -32,7 +31,6 @@ from db.queries import (
     releases,
     system_label,
 )
-from db.search_index import SearchIndex
 from db.sources.errors import SourceFormatError
 
 
@@ -144,124 +142,6 @@ def command_export(args: argparse.Namespace) -> int:
                     values.append(row.kind)
                 writer.writerow(values)
     engine.dispose()
-    return 0
-
-
-def _open_index(args: argparse.Namespace) -> SearchIndex:
-    try:
-        return SearchIndex.open(database(args).parent / INDEX_DIR)
-    except FileNotFoundError as error:
-        raise CliError(f"{error}: run `codebook-cli build` to rebuild it", EXIT_NO_DATA) from error
-
-
-def _systems(value: str | None) -> list[str] | None:
-    return [value] if value else None
-
-
-def command_search(args: argparse.Namespace) -> int:
-    if (args.query is None) == (args.batch is None):
-        raise CliError("give either a QUERY or --batch FILE", EXIT_BAD_INPUT)
-    index = _open_index(args)
-    try:
-        if args.batch is not None:
-            return _search_batch(index, Path(args.batch), args)
-        day = parse_day(args.date)
-        allowed = _rows_in_force(args, day)
-        results = index.search(args.query, _systems(args.system), args.billable, args.limit, allowed_rows=allowed)
-        valid = _valid_on_date(args, day, [(hit.system, hit.code) for hit in results.hits])
-        if args.json:
-            print(
-                json.dumps(
-                    {
-                        "query": args.query,
-                        "elapsed_ms": round(results.elapsed_ms, 3),
-                        "corrected_query": results.corrected_query,
-                        "date": day.isoformat(),
-                        "results": [
-                            {**hit.to_json(), "valid_on_date": (hit.system, hit.code) in valid} for hit in results.hits
-                        ],
-                    },
-                    ensure_ascii=False,
-                )
-            )
-            return 0
-        if results.corrected_query:
-            print(f"(no match for {args.query!r}; showing results for {results.corrected_query})")
-        for hit in results.hits:
-            mark = "billable" if hit.billable else ("modifier" if hit.kind == "modifier" else "header")
-            why = hit.matched + (f": {hit.via}" if hit.via else "")
-            flag = "" if (hit.system, hit.code) in valid else f"  (not valid on {day.isoformat()})"
-            print(f"{hit.display:10} {hit.system:9} {mark:8}  {hit.title}  [{why}]{flag}")
-        print(f"{len(results.hits)} results in {results.elapsed_ms:.1f} ms")
-        return 0
-    finally:
-        index.close()
-
-
-def _rows_in_force(args: argparse.Namespace, day: dt.date) -> RowsInForce:
-    """Word hits are codes in force on the date (or, when no release covers it, in the newest release)."""
-    engine = open_read_only(database(args))
-    try:
-        with session_scope(engine) as session:
-            return rows_in_force(session, in_force_all(session, day))
-    finally:
-        engine.dispose()
-
-
-def _valid_on_date(args: argparse.Namespace, day: dt.date, pairs: list[tuple[str, str]]) -> set[tuple[str, str]]:
-    engine = open_read_only(database(args))
-    try:
-        with session_scope(engine) as session:
-            return valid_codes(session, in_force_all(session, day), pairs)
-    finally:
-        engine.dispose()
-
-
-def _search_batch(index: SearchIndex, batch: Path, args: argparse.Namespace) -> int:
-    try:
-        lines = batch.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as error:
-        raise CliError(f"cannot read {batch}: {error}", EXIT_BAD_INPUT) from error
-    requests = []
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        try:
-            request = json.loads(line)
-            query = request["query"]
-            if not isinstance(query, str):
-                raise TypeError("query is not a string")
-        except (ValueError, KeyError, TypeError) as error:
-            raise CliError(
-                f'{batch}, line {number}: not a JSON object with a string "query" ({error})', EXIT_BAD_INPUT
-            ) from error
-        system = request.get("system") or args.system
-        if system is not None and system not in SYSTEM_CHOICES:
-            raise CliError(f"{batch}, line {number}: unknown system {system!r}", EXIT_BAD_INPUT)
-        requests.append((request.get("id"), query, system))
-    day = parse_day(args.date)
-    allowed = _rows_in_force(args, day)
-    for request_id, query, system in requests:
-        results = index.search(query, _systems(system), args.billable, args.limit, allowed_rows=allowed)
-        valid = _valid_on_date(args, day, [(hit.system, hit.code) for hit in results.hits])
-        record = {
-            "id": request_id,
-            "elapsed_ms": round(results.elapsed_ms, 3),
-            "corrected_query": results.corrected_query,
-            "results": [
-                {
-                    "system": h.system,
-                    "code": h.code,
-                    "display": h.display,
-                    "title": h.title,
-                    "billable": h.billable,
-                    "matched": h.matched,
-                    "valid_on_date": (h.system, h.code) in valid,
-                }
-                for h in results.hits
-            ],
-        }
-        sys.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
     return 0
 
 

@@ -1,5 +1,5 @@
 """CPT files in the one import path: grouping a year's files, merging them into that year's imported release,
-the clerk's column choice for lists, and removing every trace of the licensed data.
+the clerk's column choice for lists (and the preview it is made on), and removing every trace of the licensed data.
 
 Files of one CPT year (AMA descriptor files, the PFS file, an office list) make one `cpt` release; importing
 more files of a year already loaded adds them to it, and a file of the same role (say, a newer quarter's
@@ -23,6 +23,9 @@ from db.build import BuildReport, BuildSources, build
 from db.build_cpt import CptFiles, CptSource
 from db.imports import IMPORTS_DIR, Imports, StoredFile, StoredRelease, sources_with_imports
 from db.releases import ReleaseInfo
+from db.sources.cpt_shapes import cell_text
+from db.sources.cpt_table import SAMPLE_ROWS, Choice, choose_columns, table_rows
+from db.sources.errors import SourceFormatError
 
 if TYPE_CHECKING:
     from db.sources.detect import FoundFile
@@ -37,6 +40,75 @@ class Columns:
 
     code: int | None = None
     description: int | None = None
+
+
+@dataclass(frozen=True)
+class ListPreview:
+    """The head of an office list and the columns the import would read from it, for the clerk to check or change.
+
+    `problem` says why these columns cannot be read (then `choice` is None): the import must not go ahead.
+    """
+
+    location: str
+    sha256: str
+    #: The first rows as read (cells as in the file), enough to choose the columns as the import will.
+    rows: tuple[tuple[Any, ...], ...]
+    columns: Columns
+    choice: Choice | None
+    problem: str = ""
+    #: The last columns that could be read: their header row still names the columns while `problem` is shown.
+    shown: Choice | None = None
+
+    @property
+    def width(self) -> int:
+        return max((len(row) for row in self.rows), default=0)
+
+    @property
+    def headers(self) -> tuple[str, ...]:
+        shown = self.choice or self.shown
+        if shown is not None:
+            return shown.headers
+        return tuple(f"column {c + 1}" for c in range(self.width))
+
+    def with_columns(self, columns: Columns) -> ListPreview:
+        """The same list read with other columns (1-based, None: found by shape and content)."""
+        return _previewed(self.location, self.sha256, self.rows, columns, self.choice or self.shown)
+
+    def first_rows(self, count: int) -> list[tuple[str, ...]]:
+        """Up to `count` filled rows below the header, as text, each `width` cells wide."""
+        read = self.choice or self.shown
+        start = read.header_row + 1 if read is not None and read.header_row is not None else 0
+        shown: list[tuple[str, ...]] = []
+        for row in self.rows[start:]:
+            if len(shown) == count:
+                break
+            cells = tuple(cell_text(row[c]) if c < len(row) else "" for c in range(self.width))
+            if any(cells):
+                shown.append(cells)
+        return shown
+
+
+def _previewed(
+    location: str, sha256: str, rows: tuple[tuple[Any, ...], ...], columns: Columns, shown: Choice | None = None
+) -> ListPreview:
+    try:
+        choice = choose_columns(Path(location), rows, columns.code, columns.description)
+    except SourceFormatError as error:
+        return ListPreview(location, sha256, rows, columns, None, error.reason, shown)
+    return ListPreview(location, sha256, rows, columns, choice)
+
+
+def preview_list(found: FoundFile, columns: Columns = Columns()) -> ListPreview:
+    """The preview of an office list (kind `cpt-csv`) as scanned: reads the whole file once, keeps its head."""
+    try:
+        with found.origin.open() as source:
+            data = source.read()
+        rows = table_rows(Path(found.name), data)
+    except (OSError, SourceFormatError) as error:
+        reason = error.reason if isinstance(error, SourceFormatError) else f"cannot read file: {error}"
+        return ListPreview(found.location, found.sha256, (), columns, None, reason)
+    # The header can sit below title rows: keep what choose_columns looks at past the first code.
+    return _previewed(found.location, found.sha256, tuple(rows[: 2 * SAMPLE_ROWS]), columns)
 
 
 def role(found: FoundFile) -> str:

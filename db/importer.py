@@ -110,12 +110,17 @@ class ImportPlan:
     refusals: list[str] = field(default_factory=list)
     #: Files for stores beside the code database, by store loader name.
     store_files: dict[str, list[FoundFile]] = field(default_factory=dict)
-    #: The columns of CPT lists (CSV/XLSX), when the clerk chose them.
+    #: The columns of CPT lists (CSV/XLSX), when the clerk chose them (the CLI: one choice for every list).
     cpt_columns: cpt_import.Columns = field(default_factory=cpt_import.Columns)
+    #: One list's columns by its sha256 (the import dialog's preview), before `cpt_columns`.
+    cpt_list_columns: dict[str, cpt_import.Columns] = field(default_factory=dict)
 
     @property
     def has_new(self) -> bool:
         return bool(self.drafts) or any(self.store_files.values())
+
+    def columns_of(self, found: FoundFile) -> cpt_import.Columns:
+        return self.cpt_list_columns.get(found.sha256, self.cpt_columns)
 
 
 def _key(release: ReleaseInfo) -> tuple[str, dt.date | None]:
@@ -277,7 +282,7 @@ def run_import(
                 written = found.materialize(target)
                 origins[written] = found.location
                 if found.kind in cpt_import.CPT_KINDS:
-                    cpt_import.write_sidecar(written, found, plan.cpt_columns)
+                    cpt_import.write_sidecar(written, found, plan.columns_of(found))
                 files.append(StoredFile(found.kind, f"{slug}/{written.name}", found.sha256, found.location))
             stored.append(
                 StoredRelease(release.system, release.name, release.valid_from, release.valid_to, tuple(files), stamp)

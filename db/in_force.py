@@ -49,7 +49,7 @@ class InForce:
         return (
             f"No loaded {label} release covers {self.day.isoformat()}: answers come from {self.release.name} "
             f"(dates of service {self.release.dates_text()}) and are outside its validity. "
-            "Load the release in force with File → Import official files…"
+            "Load the release in force with File → Import official files… (or `codebook-cli import`)"
         )
 
 

@@ -12,7 +12,7 @@ import logging
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, QTimer, Signal
+from PySide6.QtCore import QObject, Qt, QThreadPool, QTimer, Signal
 from PySide6.QtGui import QGuiApplication, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
@@ -35,19 +35,11 @@ from db.layout import DATABASE_FILE, current_dir
 from db.ncci_store import open_store
 from db.rules.check import check_claim
 from db.rules.findings import CheckResult, Finding
+from desktop.services import Job
 
 log = logging.getLogger(__name__)
 DEBOUNCE_MS = 250
 SEVERITY_MARKS = {"error": "\u2716 Error", "warning": "\u26a0 Warning", "note": "\u2139 Note"}
-
-
-class _Job(QRunnable):
-    def __init__(self, work: Callable[[], None]) -> None:
-        super().__init__()
-        self._work = work
-
-    def run(self) -> None:
-        self._work()
 
 
 class _Checker(QObject):
@@ -80,7 +72,7 @@ class _Checker(QObject):
                 return
             self.done.emit(generation, result)
 
-        self._pool.start(_Job(work))
+        self._pool.start(Job(work))
         return generation
 
     def close(self) -> None:

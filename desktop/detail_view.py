@@ -119,9 +119,10 @@ class DetailView(QTabWidget):
         self.builder.set_detail(None)
 
     def show_detail(self, bundle: DetailBundle, today: dt.date | None = None) -> None:
+        """`today` defaults to the date of service the detail was loaded for."""
         self.bundle = bundle
         detail = bundle.detail
-        today = today or dt.date.today()
+        today = today or detail.day or dt.date.today()
         pages = {
             "Overview": render.overview_html(detail, today),
             "Notes": render.notes_html(detail),

@@ -26,6 +26,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.cpt_preview import CptListPreview
+
 if TYPE_CHECKING:
     from desktop.main_window import MainWindow
 
@@ -60,7 +62,7 @@ class ImportDialog(QDialog):
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Import official files")
-        self.resize(980, 560)
+        self.resize(980, 640)
         self.target = target
         self._swap_data = swap_data
         #: The official files a rebuild starts from (None: the bundled ones; tests give small fixtures).
@@ -91,9 +93,13 @@ class ImportDialog(QDialog):
         self.path_list.setAccessibleName("Chosen files and folders")
         self.path_list.setMaximumHeight(90)
         self.found = QTreeWidget()
-        self.found.setHeaderLabels(["Status", "What", "Release", "Dates of service", "File", "Checksum"])
+        self.found.setHeaderLabels(["Status", "What", "Release", "Dates of service", "File", "Why", "Checksum"])
         self.found.setRootIsDecorated(False)
         self.found.setAccessibleName("What was found")
+        self.found.setMinimumHeight(120)
+        #: An office's CPT list: its first rows and the columns read, which the clerk can change.
+        self.cpt_preview = CptListPreview()
+        self.cpt_preview.changed.connect(self._update_ready)
         self.summary = QLabel("Nothing chosen yet.")
         self.summary.setWordWrap(True)
         self.progress_text = QLabel()
@@ -123,10 +129,13 @@ class ImportDialog(QDialog):
         layout.addLayout(top)
         layout.addWidget(self.path_list)
         layout.addWidget(self.found, 1)
+        layout.addWidget(self.cpt_preview)
         layout.addWidget(self.summary)
         layout.addWidget(self.progress_text)
         layout.addLayout(buttons)
         self.cancel_button.setEnabled(False)
+        #: What the clerk changes the import with: locked while it runs.
+        self._inputs = (self.add_files_button, self.add_folder_button, self.path_edit, self.cpt_preview)
 
         self.path_edit.returnPressed.connect(self._add_typed_path)
         self.add_files_button.clicked.connect(self._choose_files)
@@ -181,6 +190,8 @@ class ImportDialog(QDialog):
     def _scan(self) -> None:
         self.import_button.setEnabled(False)
         self.found.clear()
+        self.plan = None
+        self.cpt_preview.set_previews([])
         if not self.paths:
             self.summary.setText("Nothing chosen yet.")
             return
@@ -189,47 +200,64 @@ class ImportDialog(QDialog):
 
         def work() -> None:
             from db.cli_import import loaded_releases
+            from db.cpt_import import preview_list
             from db.importer import plan_import
             from db.imports import Imports
 
             try:
-                self.relay.planned.emit(plan_import(paths, loaded_releases(target), Imports.load(target), target))
+                plan = plan_import(paths, loaded_releases(target), Imports.load(target), target)
+                lists = [r.found for r in plan.reports if r.found.kind == "cpt-csv" and r.status == "new"]
+                self.relay.planned.emit((plan, [preview_list(found) for found in lists]))
             except Exception as error:  # reported in the dialog, logged in full
                 log.exception("scan failed")
                 self.relay.planned.emit(error)
 
         threading.Thread(target=work, name="codebook-scan", daemon=True).start()
 
-    def _show_plan(self, plan: object) -> None:
+    def _show_plan(self, planned: object) -> None:
         from db.importer import ImportPlan
 
-        if not isinstance(plan, ImportPlan):
-            self.summary.setText(f"The files could not be read: {plan}")
+        if not isinstance(planned, tuple):
+            self.summary.setText(f"The files could not be read: {planned}")
             return
+        plan, previews = planned
+        assert isinstance(plan, ImportPlan)
         self.plan = plan
         for report in plan.reports:
             found, release = report.found, report.found.release
             dates = f"{release.valid_from or '?'} to {release.valid_to or '?'}"
-            status = report.status + (f": {report.why}" if report.why else "")
-            item = QTreeWidgetItem([status, found.kind, release.name, dates, found.location, found.official or ""])
+            columns = [report.status, found.kind, release.name, dates, found.location, report.why, found.official or ""]
+            item = QTreeWidgetItem(columns)
             item.setToolTip(4, f"{found.location}\nsha256 {found.sha256}\n{found.release_evidence}")
             self.found.addTopLevelItem(item)
         for unknown in plan.unrecognised:
-            self.found.addTopLevelItem(QTreeWidgetItem(["not read", unknown.reason, "", "", unknown.location, ""]))
+            self.found.addTopLevelItem(QTreeWidgetItem(["not read", "", "", "", unknown.location, unknown.reason, ""]))
         for column in range(4):
             self.found.resizeColumnToContents(column)
+        self.cpt_preview.set_previews(previews)  # emits changed: the summary and Import follow
+        if self.import_button.isEnabled():
+            self.import_button.setFocus()
+
+    def _update_ready(self) -> None:
+        """The summary and Import for the plan and the office lists' columns as chosen now."""
+        from db.importer import ImportPlan
+
+        plan = self.plan
+        if not isinstance(plan, ImportPlan) or self._busy:
+            return
         new = [d.release.name for d in plan.drafts] + sorted(plan.store_files)
+        problem = self.cpt_preview.problem()
         if plan.refusals:
             self.summary.setText("Cannot import: " + " ".join(plan.refusals))
+        elif new and problem:
+            self.summary.setText(f"Cannot import: {problem}. Choose the list's columns (Alt+U, Alt+D).")
         elif new:
             self.summary.setText(f"Ready to import: {', '.join(new)}. Press Import (Alt+I).")
         elif plan.reports:
             self.summary.setText("Nothing new: every code file found is already loaded.")
         else:
             self.summary.setText("No official code file was found in what you chose.")
-        self.import_button.setEnabled(bool(new) and not plan.refusals)
-        if self.import_button.isEnabled():
-            self.import_button.setFocus()
+        self.import_button.setEnabled(bool(new) and not plan.refusals and not problem)
 
     # -- importing --------------------------------------------------------------------------------------------
 
@@ -242,11 +270,17 @@ class ImportDialog(QDialog):
             return
         self._busy = True
         self._cancel.clear()
-        for widget in (self.import_button, self.add_files_button, self.add_folder_button, self.path_edit):
+        plan.cpt_list_columns = self.cpt_preview.columns()
+        for widget in (self.import_button, *self._inputs):
             widget.setEnabled(False)
         self.cancel_button.setEnabled(True)
         self.progress_bar.setVisible(True)
         self.progress_bar.setRange(0, 0)
+        names = [draft.release.name for draft in plan.drafts] + sorted(plan.store_files)
+        self.summary.setText(
+            f"Importing {', '.join(names)}: building the new data. The main window keeps answering from the data "
+            "it has until the new data is in. Cancel stops it and changes nothing."
+        )
         swapped = threading.Event()
 
         def swap(renames: Callable[[], None]) -> None:
@@ -299,11 +333,13 @@ class ImportDialog(QDialog):
         self._busy = False
         self.cancel_button.setEnabled(False)
         self.progress_bar.setVisible(False)
-        for widget in (self.add_files_button, self.add_folder_button, self.path_edit):
+        for widget in self._inputs:
             widget.setEnabled(True)
         if isinstance(outcome, BuildReport):
             self.progress_text.setText("")
             self.summary.setText("Imported. " + self._imported_text(outcome))
+            self.plan = None  # done: changing a list's columns now must not offer the same import again
+            self.cpt_preview.set_previews([])
             self.close_button.setFocus()
             return
         if isinstance(outcome, BuildCancelled):

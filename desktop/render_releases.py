@@ -52,7 +52,7 @@ def validity_html(detail: CodeDetail) -> str:
     """The line under the status: valid on the date, or plainly not (deleted, not yet valid, outside)."""
     color = "#1b7f3b" if detail.valid_on_date else "#b00020"
     parts = [f'<p><b style="color:{color}">{esc(detail.validity[:1].upper() + detail.validity[1:])}</b>']
-    if detail.history_line:
+    if detail.history_line and detail.history_line.lower() != detail.validity.lower():
         parts.append(f" &nbsp;·&nbsp; {esc(detail.history_line)}")
     parts.append("</p>")
     if detail.notice:

