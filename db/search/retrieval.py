@@ -240,6 +240,13 @@ class Retriever:
     def first_matches(self, query: Query, skip: Skip, want: int) -> list[int]:
         return self._postings.first(self._postings.bits(query), skip, want)
 
+    def bits(self, query: Query) -> int:
+        """The documents matching a query, as bits (see db/search/postings.py)."""
+        return self._postings.bits(query)
+
+    def first_of_bits(self, bits: int, skip: Skip, want: int) -> list[int]:
+        return self._postings.first(bits, skip, want)
+
     def matches(self, plan: QueryPlan, tier: Tier, filters: list[Query], skip: Skip, want: int) -> list[int]:
         found = self.matches_by_head(plan, tier, filters, skip, want)
         if found is not None:

@@ -116,3 +116,14 @@ def test_first_matches_cross_windows_of_bits_in_order():
         docnums[4],
     ]
     assert Postings.first(0, lambda _d: False, 5) == []
+
+
+def test_a_long_query_leaves_out_as_many_words_as_it_takes_to_find_codes(index_dir):
+    # Each word finds codes, but no code has four of the five: "type 2 diabetes" and "femur fracture" are
+    # two different conditions. Leaving out one word at a time would end with nothing.
+    found = listed(index_dir, "type 2 diabetes femur fracture")
+    assert found
+    labels = {via for _display, via in found}
+    assert found[0][1].startswith("matched 3 of 5 words"), found[0]  # the most words first, then fewer
+    assert "matched 3 of 5 words; not: femur, fracture" in labels
+    assert any(display.startswith("E11") for display, _via in found)
