@@ -18,6 +18,7 @@ from db.cli_import import add_import_parser, command_verify
 from db.cli_policies import add_policies_parser, policies_json
 from db.cli_releases import DateError, add_date_option, command_diff, command_history, parse_day
 from db.cli_search import command_search
+from db.edits import code_edits
 from db.engine import open_read_only, session_scope
 from db.imports import sources_with_imports
 from db.in_force import in_force
@@ -160,6 +161,10 @@ def command_show(args: argparse.Namespace) -> int:
         payload = detail.to_json()
         # Medicare coverage documents for the code (null when no coverage data is loaded): db/cli_policies.py
         payload["policies"] = policies_json(data_dir(args), detail.ref.system, detail.ref.code, parse_day(args.date))
+        # NCCI PTP edits and MUE values of a procedure code (null when not loaded or for ICD-10): db/edits.py
+        edits = code_edits(data_dir(args), detail.ref.code, parse_day(args.date)) if detail.ref.system in (
+            "hcpcs", "cpt") else None  # fmt: skip
+        payload["edits"] = edits.to_json() if edits is not None else None
         print(json.dumps(payload, indent=2, ensure_ascii=False))
     else:
         print(render_detail_text(detail))

@@ -51,7 +51,7 @@ def command_check(args: argparse.Namespace) -> int:
     store = open_store(data_dir(args))
     try:
         with session_scope(engine) as session:
-            results = [check_claim(session, claim, day, store, args.setting) for claim in claims]
+            results = [check_claim(session, claim, day, store, args.setting, data_dir(args)) for claim in claims]
     finally:
         engine.dispose()
     if args.json and not args.file:

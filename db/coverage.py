@@ -213,10 +213,15 @@ def _article(db: sqlite3.Connection, row: sqlite3.Row, day: dt.date, code: str |
         paragraph = found[0] if found and found[0] else ""
     lcds = _article_lcds(db, number, version)
     only = None if with_codes else icd
+    # Without codes and without an ICD-10-CM code to pick groups by (the claim check's question), no group is
+    # needed: loading every covered group of a large article cost the claim check most of its time.
+    skip_groups = not with_codes and icd is None
+    covered = () if skip_groups else _groups(db, True, number, version, only)
+    noncovered = () if skip_groups else _groups(db, False, number, version, only)
     return Policy(
         "article", row["display_id"] or f"A{number}", number, version, row["title"], contractors, states,
         _day(row["article_eff_date"]), _day(row["article_end_date"]),
-        _groups(db, True, number, version, only), _groups(db, False, number, version, only),
+        covered, noncovered,
         tuple(procedures), paragraph, listed_as, tuple(f"L{n}" for n in lcds),
     )  # fmt: skip
 

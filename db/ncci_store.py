@@ -1,65 +1,33 @@
 """The NCCI store beside the code database (DATA/ncci.sqlite): every loaded quarter of PTP edits and MUE tables,
 built from CMS's files by the import path (a StoreLoader), and answering pair and unit lookups for a date.
 
-Compact: rows without rowid keyed by (edition, column 1, column 2, effective date), dates as YYYYMMDD integers,
-rationales in their own table. A load copies the store to a temporary file, adds the new quarters, checks
-them and swaps the file in; any error or cancel leaves the previous store as it was.
+Compact: an edit is stored once however many quarters hold it (CMS's quarters differ by a few thousand of
+2.5 million edits): a row without rowid per distinct edit of a setting, with the bit set of the loaded quarters
+(`editions.bit`) that hold it; dates as YYYYMMDD integers, 0 for "no deletion date" (zero takes no bytes in a
+SQLite record), settings as 0/1, rationales in their own table. MUE tables (thousands of rows) are kept per
+quarter. Loading is db/ncci_load.py's.
 """
 
 from __future__ import annotations
 
 import contextlib
-import csv
 import datetime as dt
-import io
-import os
-import shutil
 import sqlite3
-import tempfile
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-
-from db.build import BuildCancelled
-from db.sources.detect import FoundFile
-from db.sources.errors import SourceFormatError
-from db.sources.ncci import (
-    SETTING_LABELS,
-    MueValue,
-    PtpEdit,
-    mue_effective,
-    ptp_edition,
-    read_mue_rows,
-    read_ptp_rows,
-)
-from db.sources.walk import SEPARATOR
+from typing import Any
 
 STORE_FILE = "ncci.sqlite"
 PTP, MUE = "ptp", "mue"
-_BATCH = 50_000
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS editions (
-    id INTEGER PRIMARY KEY, kind TEXT NOT NULL, setting TEXT NOT NULL, version TEXT NOT NULL,
-    quarter_start INTEGER NOT NULL, quarter_end INTEGER NOT NULL, name TEXT NOT NULL,
-    UNIQUE (kind, setting, version));
-CREATE TABLE IF NOT EXISTS files (
-    sha256 TEXT PRIMARY KEY, edition_id INTEGER NOT NULL, part TEXT NOT NULL, name TEXT NOT NULL,
-    location TEXT NOT NULL, rows INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS texts (id INTEGER PRIMARY KEY, text TEXT NOT NULL UNIQUE);
-CREATE TABLE IF NOT EXISTS ptp (
-    edition_id INTEGER NOT NULL, column1 TEXT NOT NULL, column2 TEXT NOT NULL, effective INTEGER NOT NULL,
-    deletion INTEGER NOT NULL, modifier INTEGER NOT NULL, prior_1996 INTEGER NOT NULL, rationale_id INTEGER NOT NULL,
-    PRIMARY KEY (edition_id, column1, column2, effective)) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS mue (
-    edition_id INTEGER NOT NULL, code TEXT NOT NULL, value INTEGER NOT NULL, adjudication INTEGER NOT NULL,
-    adjudication_text_id INTEGER NOT NULL, rationale_id INTEGER NOT NULL,
-    PRIMARY KEY (edition_id, code)) WITHOUT ROWID;
-"""
-_INDEXES = "CREATE INDEX IF NOT EXISTS ptp_column2 ON ptp (edition_id, column2);"
+#: The store's layout; a store of another layout is refused (the files must be imported again).
+SCHEMA_VERSION = 2
+#: PTP settings as stored (0 and 1 take no bytes in a record).
+PTP_SETTING_IDS = {"practitioner": 0, "hospital": 1}
+NO_DELETION = 0
 
 
-def _day_int(day: dt.date) -> int:
+def day_int(day: dt.date) -> int:
     return day.year * 10000 + day.month * 100 + day.day
 
 
@@ -76,6 +44,12 @@ class EditionRow:
     quarter_start: dt.date
     quarter_end: dt.date
     name: str
+    #: This quarter's bit in the `editions` bit set of the PTP rows.
+    bit: int = 0
+
+    @property
+    def mask(self) -> int:
+        return 1 << self.bit
 
     def covers(self, day: dt.date) -> bool:
         return self.quarter_start <= day <= self.quarter_end
@@ -125,10 +99,10 @@ class NcciStore:
     def editions(self, kind: str | None = None) -> list[EditionRow]:
         with self._connect() as connection:
             rows = connection.execute(
-                "SELECT id, kind, setting, version, quarter_start, quarter_end, name FROM editions "
+                "SELECT id, kind, setting, version, quarter_start, quarter_end, name, bit FROM editions "
                 "ORDER BY quarter_start"
             ).fetchall()
-        found = [EditionRow(r[0], r[1], r[2], r[3], _int_day(r[4]), _int_day(r[5]), r[6]) for r in rows]
+        found = [EditionRow(r[0], r[1], r[2], r[3], _int_day(r[4]), _int_day(r[5]), r[6], r[7]) for r in rows]
         return [edition for edition in found if kind is None or edition.kind == kind]
 
     def edition_for(self, kind: str, setting: str, day: dt.date) -> tuple[EditionRow, bool] | None:
@@ -150,28 +124,26 @@ class NcciStore:
         marks = ",".join("?" * len(unique))
         query = (
             "SELECT column1, column2, effective, deletion, modifier, texts.text FROM ptp "
-            f"JOIN texts ON texts.id = ptp.rationale_id WHERE edition_id = ? AND column1 IN ({marks}) "
-            f"AND column2 IN ({marks}) AND column1 != column2 ORDER BY column1, column2, effective"
+            f"JOIN texts ON texts.id = ptp.rationale_id WHERE setting = ? AND column1 IN ({marks}) "
+            f"AND column2 IN ({marks}) AND column1 != column2 AND editions & ? ORDER BY column1, column2, effective"
         )
         with self._connect() as connection:
-            rows = connection.execute(query, (edition.id, *unique, *unique)).fetchall()
-        return [
-            PtpRow(r[0], r[1], _int_day(r[2]), None if r[3] == 99991231 else _int_day(r[3]), r[4], r[5], edition)
-            for r in rows
-        ]
+            rows = connection.execute(query, (_setting_id(edition), *unique, *unique, edition.mask)).fetchall()
+        return [_ptp_row(r, edition) for r in rows]
 
     def partners(self, edition: EditionRow, code: str) -> list[PtpRow]:
         """Every edit naming the code in either column (for a code's Edits view)."""
-        query = (
+        # Two searches, one per key (the primary key for column 1, the ptp_column2 index for column 2): SQLite
+        # answers "column1 = ? OR column2 = ?" on a WITHOUT ROWID table by scanning the whole quarter.
+        select = (
             "SELECT column1, column2, effective, deletion, modifier, texts.text FROM ptp JOIN texts ON "
-            "texts.id = ptp.rationale_id WHERE edition_id = ? AND (column1 = ? OR column2 = ?) ORDER BY 1, 2, 3"
+            "texts.id = ptp.rationale_id WHERE setting = ? AND editions & ? AND "
         )
+        query = f"{select}column1 = ? UNION ALL {select}column2 = ? AND column1 != ? ORDER BY 1, 2, 3"
+        key = (_setting_id(edition), edition.mask)
         with self._connect() as connection:
-            rows = connection.execute(query, (edition.id, code, code)).fetchall()
-        return [
-            PtpRow(r[0], r[1], _int_day(r[2]), None if r[3] == 99991231 else _int_day(r[3]), r[4], r[5], edition)
-            for r in rows
-        ]
+            rows = connection.execute(query, (*key, code, *key, code, code)).fetchall()
+        return [_ptp_row(r, edition) for r in rows]
 
     def mue(self, edition: EditionRow, codes: Sequence[str]) -> dict[str, MueRow]:
         unique = sorted(set(codes))[:900]
@@ -186,9 +158,29 @@ class NcciStore:
         return {r[0]: MueRow(r[0], r[1], r[2], r[3], r[4], edition) for r in rows}
 
 
+def _setting_id(edition: EditionRow) -> int:
+    return PTP_SETTING_IDS[edition.setting]
+
+
+def _ptp_row(r: tuple[Any, ...], edition: EditionRow) -> PtpRow:
+    deletion = None if r[3] == NO_DELETION else _int_day(r[3])
+    return PtpRow(r[0], r[1], _int_day(r[2]), deletion, r[4], r[5], edition)
+
+
+def schema_version(path: Path) -> int:
+    connection = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    try:
+        return int(connection.execute("PRAGMA user_version").fetchone()[0])
+    finally:
+        connection.close()
+
+
 def open_store(data_dir: Path) -> NcciStore | None:
+    """The store, or None when no NCCI file is loaded (or the store has another layout: see `load`)."""
     path = data_dir / STORE_FILE
-    return NcciStore(path) if path.is_file() else None
+    if not path.is_file() or schema_version(path) != SCHEMA_VERSION:
+        return None
+    return NcciStore(path)
 
 
 def loaded_checksums(data_dir: Path) -> set[str]:
@@ -199,210 +191,9 @@ def loaded_checksums(data_dir: Path) -> set[str]:
         return {row[0] for row in connection.execute("SELECT sha256 FROM files")}
 
 
-# ---------------------------------------------------------------------------------------------------------
-# Loading
-# ---------------------------------------------------------------------------------------------------------
-
-
-def _names(found: FoundFile) -> list[str]:
-    parts = [part for piece in found.location.split(SEPARATOR) for part in piece.replace("\\", "/").split("/")]
-    return [found.name, *reversed(parts)]
-
-
-@dataclass(frozen=True)
-class _Planned:
-    found: FoundFile
-    kind: str
-    setting: str
-    version: str
-    part: str
-    start: dt.date
-    end: dt.date
-    name: str
-
-
-def _plan(found: FoundFile) -> _Planned:
-    names = _names(found)
-    if found.kind == "ncci-ptp":
-        edition = ptp_edition(names)
-        if edition is None:
-            raise SourceFormatError(
-                found.location, None, "cannot tell which quarter these PTP edits are for: keep CMS's file name "
-                "(ccipra-v323r0-f1.txt, ccioph-v323r0-f1.txt)"
-            )  # fmt: skip
-        label = SETTING_LABELS[edition.setting]
-        name = f"NCCI PTP edits, {label}, version {edition.version} ({edition.quarter})"
-        return _Planned(found, PTP, edition.setting, edition.version, edition.part, edition.quarter_start,
-                        edition.quarter_end, name)  # fmt: skip
-    dated = mue_effective(names)
-    if dated is None:
-        raise SourceFormatError(
-            found.location, None, "cannot tell which quarter this MUE table is for: keep CMS's file name "
-            "(MCR_MUE_PractitionerServices_Eff_10-01-2026.csv)"
-        )  # fmt: skip
-    setting, start = dated
-    quarter = (start.month - 1) // 3 + 1
-    end = (dt.date(start.year + (quarter == 4), 1 if quarter == 4 else 3 * quarter + 1, 1)) - dt.timedelta(days=1)
-    name = f"MUE table, {SETTING_LABELS[setting]}, effective {start.isoformat()}"
-    return _Planned(found, MUE, setting, start.isoformat(), "", start, end, name)
-
-
-def _rows(found: FoundFile) -> Iterator[Sequence[object]]:
-    """The file's rows of cells: a workbook's first sheet, a PTP text file split at tabs, a MUE CSV's records."""
-    with found.origin.open() as handle:
-        if found.name.lower().endswith((".xlsx", ".xlsm")):
-            import openpyxl
-
-            from db.sources.hcpcs import _quiet_openpyxl
-
-            with _quiet_openpyxl():
-                book = openpyxl.load_workbook(io.BytesIO(handle.read()), read_only=True, data_only=True)
-                try:
-                    yield from book.worksheets[0].iter_rows(values_only=True)
-                finally:
-                    book.close()
-            return
-        text = io.TextIOWrapper(handle, encoding="latin-1", newline="")
-        if found.kind == "ncci-ptp":
-            for line in text:
-                yield line.rstrip("\r\n").split("\t")
-        else:
-            yield from csv.reader(text)
-
-
-def load(files: list[FoundFile], data_dir: Path, progress: Callable[[str], None],
-         should_cancel: Callable[[], bool]) -> dict[str, int]:  # fmt: skip
-    """Add the files' quarters to DATA/ncci.sqlite (see the module docstring); counts of what was added."""
-    planned = [_plan(found) for found in files]
-    # The text file and the workbook of one part hold the same edits: read the text one only.
-    chosen: dict[tuple[str, str, str, str], _Planned] = {}
-    for item in sorted(planned, key=lambda p: p.found.name.lower().endswith((".xlsx", ".xls"))):
-        chosen.setdefault((item.kind, item.setting, item.version, item.part), item)
-    counts = {"ptp_edits": 0, "mue_values": 0, "files": 0, "duplicate_rows": 0, "same_as_text_file": 0}
-    counts["same_as_text_file"] = len(planned) - len(chosen)
-    data_dir.mkdir(parents=True, exist_ok=True)
-    target = data_dir / STORE_FILE
-    handle, temporary = tempfile.mkstemp(dir=data_dir, prefix=".ncci-", suffix=".partial")
-    os.close(handle)
-    try:
-        if target.exists():
-            shutil.copyfile(target, temporary)
-        connection = sqlite3.connect(temporary)
-        try:
-            connection.executescript("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;" + _SCHEMA)
-            texts: dict[str, int] = dict(connection.execute("SELECT text, id FROM texts"))
-            editions: dict[tuple[str, str, str, str], int] = {}
-            for key, item in chosen.items():
-                counts["files"] += 1
-                editions[key] = _load_one(connection, item, texts, counts, progress, should_cancel)
-            for item in planned:
-                key = (item.kind, item.setting, item.version, item.part)
-                if chosen[key] is not item:  # recorded, so importing it again is "already loaded"
-                    connection.execute(
-                        "INSERT OR IGNORE INTO files VALUES (?, ?, ?, ?, ?, 0)",
-                        (item.found.sha256, editions[key], f"{item.part} (same as text)", item.found.name,
-                         item.found.location),
-                    )  # fmt: skip
-            connection.executescript(_INDEXES)
-            connection.commit()
-            problem = connection.execute("PRAGMA integrity_check").fetchone()[0]
-            if problem != "ok":
-                raise SourceFormatError(temporary, None, f"the new NCCI store failed its integrity check: {problem}")
-        finally:
-            connection.close()
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    return counts
-
-
-def _text_id(connection: sqlite3.Connection, texts: dict[str, int], text: str) -> int:
-    if text not in texts:
-        texts[text] = connection.execute("INSERT INTO texts (text) VALUES (?)", (text,)).lastrowid or 0
-    return texts[text]
-
-
-def _edition_id(connection: sqlite3.Connection, item: _Planned) -> int:
-    row = connection.execute(
-        "SELECT id FROM editions WHERE kind = ? AND setting = ? AND version = ?",
-        (item.kind, item.setting, item.version),
-    ).fetchone()
-    if row is not None:
-        taken = connection.execute(
-            "SELECT location FROM files WHERE edition_id = ? AND part = ?", (row[0], item.part)
-        ).fetchone()
-        if taken is not None:
-            raise SourceFormatError(
-                item.found.location, None, f"{item.name}{' part ' + item.part if item.part else ''} is already "
-                f"loaded from {taken[0]} (a different file): CMS reissues a quarter with a new revision number"
-            )  # fmt: skip
-        return int(row[0])
-    cursor = connection.execute(
-        "INSERT INTO editions (kind, setting, version, quarter_start, quarter_end, name) VALUES (?, ?, ?, ?, ?, ?)",
-        (item.kind, item.setting, item.version, _day_int(item.start), _day_int(item.end), item.name),
-    )
-    return cursor.lastrowid or 0
-
-
-def _load_one(connection: sqlite3.Connection, item: _Planned, texts: dict[str, int], counts: dict[str, int],
-              progress: Callable[[str], None], should_cancel: Callable[[], bool]) -> int:  # fmt: skip
-    edition = _edition_id(connection, item)
-    location = item.found.location
-    progress(f"Reading {location} ({item.name})")
-    rows = 0
-    if item.kind == PTP:
-        edits: Iterable[PtpEdit] = read_ptp_rows(_rows(item.found), location)
-        batch: list[tuple[object, ...]] = []
-        for edit in edits:
-            batch.append((edition, edit.column1, edit.column2, edit.effective, edit.deletion, edit.modifier,
-                          int(edit.prior_1996), _text_id(connection, texts, edit.rationale)))  # fmt: skip
-            if len(batch) >= _BATCH:
-                rows += _insert_ptp(connection, batch, counts)
-                batch = []
-                progress(f"  {rows:,} edits")
-                if should_cancel():
-                    raise BuildCancelled("import cancelled")
-        rows += _insert_ptp(connection, batch, counts)
-        counts["ptp_edits"] += rows
-    else:
-        setting, values = read_mue_rows(_rows(item.found), location)
-        if setting != item.setting:
-            raise SourceFormatError(location, None, f"the name says {item.setting} but the header says {setting}")
-        rows = _insert_mue(connection, edition, values, texts, counts)
-        counts["mue_values"] += rows
-    connection.execute(
-        "INSERT INTO files (sha256, edition_id, part, name, location, rows) VALUES (?, ?, ?, ?, ?, ?)",
-        (item.found.sha256, edition, item.part, item.found.name, location, rows),
-    )
-    progress(f"  {rows:,} rows from {item.found.name}")
-    return edition
-
-
-def _insert_ptp(connection: sqlite3.Connection, batch: list[tuple[object, ...]], counts: dict[str, int]) -> int:
-    before = connection.total_changes
-    connection.executemany("INSERT OR IGNORE INTO ptp VALUES (?, ?, ?, ?, ?, ?, ?, ?)", batch)
-    added = connection.total_changes - before
-    counts["duplicate_rows"] += len(batch) - added
-    return added
-
-
-def _insert_mue(connection: sqlite3.Connection, edition: int, values: list[MueValue], texts: dict[str, int],
-                counts: dict[str, int]) -> int:  # fmt: skip
-    batch = [
-        (edition, v.code, v.value, v.adjudication, _text_id(connection, texts, v.adjudication_text),
-         _text_id(connection, texts, v.rationale))
-        for v in values
-    ]  # fmt: skip
-    before = connection.total_changes
-    connection.executemany("INSERT OR IGNORE INTO mue VALUES (?, ?, ?, ?, ?, ?)", batch)
-    added = connection.total_changes - before
-    counts["duplicate_rows"] += len(batch) - added
-    return added
-
-
 def _register() -> None:
     from db.importer import StoreLoader, register_store_loader
+    from db.ncci_load import load  # the loading half, which imports this module's names
 
     register_store_loader(StoreLoader("NCCI", frozenset({"ncci-ptp", "ncci-mue"}), load, loaded_checksums))
 

@@ -65,7 +65,7 @@ class _Checker(QObject):
                 return  # a newer claim is waiting
             try:
                 with session_scope(self._engine) as session:
-                    result = check_claim(session, text, day, open_store(self._data_dir), setting)
+                    result = check_claim(session, text, day, open_store(self._data_dir), setting, self._data_dir)
             except Exception as error:  # a check must never take the window down
                 log.exception("claim check failed")
                 self.failed.emit(f"The check failed: {error}")

@@ -19,10 +19,14 @@ from PySide6.QtWidgets import (
 
 from desktop import render
 from desktop.policies_tab import PoliciesTab
+from desktop.render_edits import edits_html
 from desktop.services import DetailBundle
 
 ARTICLE_TAB_NAMES = ("Procedure", "Risks", "Recovery")
-TAB_NAMES = ("Overview", "Notes", "Procedure", "Risks", "Recovery", "Similar codes", "Index terms", "Policies")
+# Policies and Edits (Medicare's coverage and NCCI edits) last, so Ctrl+1..8 keep their tabs.
+TAB_NAMES = (
+    "Overview", "Notes", "Procedure", "Risks", "Recovery", "Similar codes", "Index terms", "Policies", "Edits"
+)  # fmt: skip
 
 
 class SeventhCharacterBuilder(QWidget):
@@ -131,6 +135,7 @@ class DetailView(QTabWidget):
             "Recovery": "",
             "Similar codes": render.similar_html(detail),
             "Index terms": render.index_terms_html(detail, bundle.synonyms),
+            "Edits": edits_html(bundle.edits, detail.ref.system),
         }
         for index, name in enumerate(TAB_NAMES):
             if name == "Policies":

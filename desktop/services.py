@@ -11,6 +11,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
 from db.coverage import Policies
+from db.edits import CodeEdits
 from db.engine import open_read_only, session_scope
 from db.in_force import (
     InForce,
@@ -36,6 +37,8 @@ class DetailBundle:
     #: Medicare coverage for the code (None when no coverage data is loaded), and where it was read from.
     policies: Policies | None = None
     data_dir: Path | None = None
+    #: NCCI edits of a procedure code (None when no NCCI data is loaded or for ICD-10 codes).
+    edits: CodeEdits | None = None
 
 
 @dataclass(frozen=True)
@@ -203,7 +206,20 @@ class CodeService(QObject):
                 detail = code_detail(session, matches[0].system, matches[0].code, day)
             if detail is None:
                 return None
-        return DetailBundle(detail, self._synonyms_for(detail), self._policies_for(detail, day), self.data_dir)
+        return DetailBundle(detail, self._synonyms_for(detail), self._policies_for(detail, day), self.data_dir,
+                            self._edits_for(detail, day))  # fmt: skip
+
+    def _edits_for(self, detail: CodeDetail, day: dt.date) -> CodeEdits | None:
+        """NCCI edits (db/edits.py); a damaged NCCI store costs the tab, never the detail."""
+        from db.edits import code_edits
+
+        if detail.ref.system not in ("hcpcs", "cpt"):
+            return None
+        try:
+            return code_edits(self.data_dir, detail.ref.code, day)
+        except Exception:
+            log.exception("NCCI lookup failed for %s", detail.ref.code)
+            return None
 
     def _policies_for(self, detail: CodeDetail, day: dt.date) -> Policies | None:
         """Medicare coverage (db/coverage.py); a damaged coverage store costs the tab, never the detail."""

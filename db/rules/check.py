@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 from sqlalchemy.orm import Session
 
@@ -45,13 +46,15 @@ def check_claim(
     day: dt.date,
     ncci_store: NcciStore | None = None,
     setting: str = "practitioner",
+    coverage: Path | None = None,
 ) -> CheckResult:
-    """Every finding for the claim on the date of service, errors first."""
+    """Every finding for the claim on the date of service, errors first; `coverage` is the data folder whose
+    Medicare coverage store the coverage rule reads (None: not checked)."""
     if setting not in SETTINGS:
         raise ValueError(f"setting must be one of {', '.join(SETTINGS)}, not {setting!r}")
     started = time.perf_counter()
     parsed = parse_claim(claim) if isinstance(claim, str) else claim
-    ctx = resolve(session, parsed, day, setting=setting, ncci=ncci_store)
+    ctx = resolve(session, parsed, day, setting=setting, ncci=ncci_store, coverage=coverage)
     findings = [finding for rule in RULES for finding in rule(ctx)]
     findings.sort(key=Finding.sort_key)
     codes = tuple(

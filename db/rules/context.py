@@ -4,9 +4,11 @@ tabular lineage, notes and 7th characters the rules need, fetched in a few batch
 from __future__ import annotations
 
 import datetime as dt
+import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
@@ -108,6 +110,8 @@ class ClaimContext:
     #: practitioner or hospital (outpatient): which NCCI/MUE tables apply.
     setting: str = "practitioner"
     ncci: NcciStore | None = None
+    #: Where Medicare coverage is read from (the data folder or an open coverage store); None: not checked.
+    coverage: Path | sqlite3.Connection | None = None
     _lineage: dict[int, tuple[CodeRow, ...]] = field(default_factory=dict)
     _sevenths: dict[int, dict[str, str]] = field(default_factory=dict)
     _sevenths_asked: set[int] = field(default_factory=set)

@@ -62,6 +62,8 @@ class Finding:
     action: str
     #: Codes the finding suggests instead or in addition (children of a header, candidates of a note).
     candidates: tuple[str, ...] = ()
+    #: A title of its own when the rule's is too broad (coverage findings under a contract rule name).
+    title: str = ""
 
     def __post_init__(self) -> None:
         if self.severity not in SEVERITIES or self.rule not in RULES:
@@ -69,7 +71,7 @@ class Finding:
 
     @property
     def rule_title(self) -> str:
-        return RULE_TITLES[self.rule]
+        return self.title or RULE_TITLES[self.rule]
 
     def sort_key(self) -> tuple[int, int]:
         return SEVERITIES.index(self.severity), RULES.index(self.rule)

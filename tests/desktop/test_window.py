@@ -122,7 +122,7 @@ def test_pcs_code_procedure_tab_explains_each_character(qtbot, make_window):
     text = window.detail.browsers[2].toPlainText()
     assert "Resection" in text and "Cutting out or off, without replacement, all of a body part" in text
     assert not window.detail.isTabEnabled(1)  # no notes for a PCS code: disabled, not hidden
-    assert window.detail.count() == 8  # the eighth: Policies (Medicare coverage)
+    assert window.detail.count() == 9  # the last two: Policies (Medicare coverage), Edits (NCCI)
 
 
 def test_links_navigate_with_back_and_forward(qtbot, make_window):

@@ -209,6 +209,24 @@ def test_each_quarter_is_kept_and_the_one_in_force_answers(tmp_path: Path) -> No
     assert q1 is not None and q1.version == "33.0 r0"
     edit = next(p for p in store.pairs(q1, ["20610", "99214"]))
     assert not edit.in_force(dt.date(2027, 2, 1)) and edit.in_force(dt.date(2026, 12, 31))
+    (before,) = store.pairs(q4, ["20610", "99214"])
+    assert before.deletion is None  # the older quarter still says what it said
+    # Stored once for both quarters: 24 edits, plus the second version of the one that changed.
+    with sqlite3.connect(data / STORE_FILE) as connection:
+        assert connection.execute("SELECT count(*) FROM ptp").fetchone() == (25,)
+        assert connection.execute("SELECT count(*) FROM ptp WHERE editions = 3").fetchone() == (23,)
+    assert len(store.partners(q1, "20610")) == len(store.partners(q4, "20610")) == 9
+
+
+def test_a_store_of_another_layout_is_refused_with_a_clear_message(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    with sqlite3.connect(data / STORE_FILE) as connection:
+        connection.execute("CREATE TABLE ptp (edition_id INTEGER)")  # the layout before quarters shared rows
+    connection.close()
+    assert open_store(data) is None
+    with pytest.raises(SourceFormatError, match="another version of Codebook: delete the file"):
+        _import([MUE_CSV], data)
 
 
 def test_a_bad_file_changes_nothing(tmp_path: Path) -> None:
