@@ -33,6 +33,7 @@ from db.sources.errors import SourceFormatError
 from db.sources.hcpcs_workbook import read_anweb_workbook
 from db.sources.icd10cm_tabular import Tabular, parse_tabular
 from db.sources.icd10pcs_tables import PcsDefinitionEntry, PcsTable, parse_definitions, parse_tables
+from db.sources.index_references import follow_references
 from db.sources.order_files import OrderRecord, read_cm_order, read_pcs_order
 
 Progress = Callable[[str], None]
@@ -321,11 +322,21 @@ def build_database(
         (ICD10CM, sources.icd10cm_drug, code_indexes.read_cm_table, "ICD-10-CM table of drugs"),
         (ICD10PCS, sources.icd10pcs_index, code_indexes.read_pcs_index, "ICD-10-PCS index"),
     ]
+    read: list[tuple[str, Path, str, list[code_indexes.IndexEntry]]] = []
     for system, path, reader, label in index_sources:
         if path is None or system not in newest:
             continue
         progress(f"Reading {label} {path.name}")
-        entries = reader(path)
+        read.append((system, path, label, reader(path)))
+    if sources.icd10cm_index is not None and read and read[0][1] == sources.icd10cm_index:
+        # The alphabetic index's see / see also lead on to the index and tables ("Cancer - see Neoplasm").
+        references = code_indexes.read_cm_references(sources.icd10cm_index)
+        followed = follow_references(
+            references, [e for system, _p, _l, found in read if system == ICD10CM for e in found]
+        )
+        read[0][3].extend(followed)
+        report.counts["index_references_followed.icd10cm-index"] = len(followed)
+    for system, path, label, entries in read:
         release_id = tables.add_release(icd10_release(system, "index", path, "", label), [path])
         # Index terms lead to the codes of the newest release (the index files we hold are of its vintage).
         load_index_entries(tables, system, newest[system], entries, release_id, report.counts, report.facts)

@@ -10,6 +10,8 @@ WORD = re.compile(r"[a-z0-9]+")
 
 def fold(text: str) -> str:
     """Lower case without accents ("Ménière" -> "meniere"), so any keyboard finds it."""
+    if text.isascii():
+        return text.lower()  # the same answer: ASCII has no decompositions; search folds titles per keystroke
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).lower()
 

@@ -14,6 +14,7 @@ from whoosh.filedb.filestore import FileStorage
 
 from db.lay_terms import LayTerm, default_lay_terms_path, read_lay_terms
 from db.models import ICD10PCS
+from db.search.postings import write_big_terms
 from db.search.rows import collect_docs
 from db.search.schema import (
     FORMAT_JSON,
@@ -129,6 +130,12 @@ def build_search_index(
         writer.commit(optimize=True)
     except BaseException:
         writer.cancel()
+        shutil.rmtree(index_dir, ignore_errors=True)
+        raise
+    try:
+        with index.searcher() as searcher:
+            write_big_terms(index_dir, searcher)
+    except BaseException:
         shutil.rmtree(index_dir, ignore_errors=True)
         raise
     unindexed = unindexed_forms(equivalents, vocabulary)

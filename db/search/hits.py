@@ -58,7 +58,8 @@ class SearchResults:
 
 
 def spans(text: str, query_words: Sequence[str]) -> tuple[tuple[int, int], ...]:
-    return tuple((start, end) for start, end, word in word_spans(text) if any(word.startswith(q) for q in query_words))
+    prefixes = tuple(query_words)
+    return tuple((start, end) for start, end, word in word_spans(text) if word.startswith(prefixes))
 
 
 def matches_all(text_words: Iterable[str], query_words: Sequence[str]) -> bool:

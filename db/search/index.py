@@ -28,8 +28,6 @@ CANDIDATES_PER_TIER = 120
 #: official wording, then the words as typed.
 #: Partial matches are listed when all the words together find fewer codes than this.
 FEW_MATCHES = 3
-#: Partial matches beyond the best subset of words are searched only within this much of a keystroke.
-PARTIAL_DEADLINE_MS = 20
 #: After the words as typed: their word forms and equivalents (stems, the equivalents table) in any wording.
 FORMS = Tier("forms", ALL_TEXT, forms=True)
 LAY_TIERS = (
@@ -88,6 +86,7 @@ class SearchIndex:
         return index
 
     def close(self) -> None:
+        self._retriever.close()
         self._searcher.close()
         self._index.close()
         self._rows.close()
@@ -154,15 +153,18 @@ class SearchIndex:
             # Exact all-word matches, then a typo corrected in a long query, then partial matches; a
             # correction of words that are indexed only when nothing at all matched.
             hits.extend(self._word_hits(plan, filters, limit - len(hits), seen, None))
-            corrected = correct_unknown_words(plan, self._vocabulary, self._forms, self._lay_matcher, only_unknown=True)
+            # A code typed exactly or a code prefix is not a misspelled word ("Z23" is not "123").
+            corrected = (
+                None
+                if code_docs
+                else correct_unknown_words(plan, self._vocabulary, self._forms, self._lay_matcher, only_unknown=True)
+            )
             if corrected is not None and len(hits) < limit:
                 corrected = with_intents(corrected, self._forms)
                 corrected_query = " ".join(corrected.words)
                 hits.extend(self._word_hits(corrected, filters, limit - len(hits), seen, corrected_query))
             if len(hits) < min(limit, FEW_MATCHES) and not code_docs:
-                hits.extend(
-                    self._partial_hits(corrected or plan, filters, limit - len(hits), seen, corrected_query, started)
-                )
+                hits.extend(self._partial_hits(corrected or plan, filters, limit - len(hits), seen, corrected_query))
             if not hits and not code_docs:
                 corrected = correct_unknown_words(
                     plan, self._vocabulary, self._forms, self._lay_matcher, only_unknown=False
@@ -185,7 +187,7 @@ class SearchIndex:
         return make_hit(self._rows, docnum, plan, tier, correction, accepted)
 
     def _partial_hits(
-        self, plan: QueryPlan, filters: list[Query], limit: int, skip: Skip, correction: str | None, started: float
+        self, plan: QueryPlan, filters: list[Query], limit: int, skip: Skip, correction: str | None
     ) -> list[SearchHit]:
         # Word by word: a lay term spelled by some of the words ("dog bite" of "dog bite of hand") must
         # not keep its words together when only some of them match.
@@ -197,8 +199,7 @@ class SearchIndex:
             accepted = [a for group in groups for a in self._retriever.accepted(group, forms=True)]
             return make_hit(self._rows, docnum, plan, "partial", correction, accepted, label)
 
-        deadline = started + PARTIAL_DEADLINE_MS / 1000
-        return partial_hits(self._retriever, self._rows, plan, filters, limit, skip, hit, deadline)
+        return partial_hits(self._retriever, self._rows, plan, filters, limit, skip, hit)
 
     def _word_hits(
         self, plan: QueryPlan, filters: list[Query], limit: int, skip: Skip, correction: str | None

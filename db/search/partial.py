@@ -7,11 +7,10 @@ telling one; each hit says what it matched ("matched 3 of 4 words; not: procedur
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from itertools import combinations
 
-from whoosh.query import And, Query
+from whoosh.query import Query
 
 from db.query_text import QueryPlan, WordGroup
 from db.search.hits import SearchHit
@@ -21,8 +20,6 @@ from db.search.rows import RowStore
 from db.search.schema import ALL_TEXT
 
 PARTIAL = Tier("partial", ALL_TEXT, forms=True)
-#: At most this many word subsets are searched per keystroke (each is one query read in rank order).
-MAX_SUBSETS = 6
 #: Queries of more groups than this drop their least specific groups before subsets are formed.
 MAX_GROUPS = 7
 CANDIDATES = 30
@@ -38,44 +35,51 @@ def partial_hits(
     limit: int,
     skip: Skip,
     make_hit: MakeHit,
-    deadline: float,
 ) -> list[SearchHit]:
     """Hits matching some but not all of the plan's groups, best subsets first, up to `limit`.
 
-    The best subset is always searched; the next ones only until `deadline` (time.perf_counter()), so a
-    long query stays within one keystroke's time on a slow machine (its later subsets are the weakest).
+    The same subsets are searched whatever the machine's load (no time budget: each subset is a few bitset
+    operations, see db/search/postings.py), so the results depend only on the query and the data.
     """
     groups = list(plan.groups)
     if len(groups) < 2 or limit <= 0:
         return []
     queries = {id(group): retriever.group_query(group, PARTIAL) for group in groups}
-    usable = [group for group in groups if queries[id(group)] is not None]
+    required = -1  # the filters' documents (all documents without filters)
+    for query in filters:
+        required &= retriever.bits(query)
+    bits = {id(group): retriever.bits(query) & required for group in groups if (query := queries[id(group)])}
+    # A word that finds nothing is left out of every subset: a subset holding it would find nothing either.
+    usable = [group for group in groups if bits.get(id(group))]
     weights = {id(group): retriever.weight(group) for group in usable}
     usable.sort(key=lambda group: -weights[id(group)])
     usable = usable[:MAX_GROUPS]
     subsets: list[tuple[float, tuple[WordGroup, ...]]] = []
-    # All the words but one, then (for short queries) but two: more words matched beats fewer, then the
-    # most specific words kept. Longer queries keep to one word left out: each subset is one more query.
-    smallest = max(1, len(groups) - (2 if len(groups) <= 3 else 1))
-    for size in range(min(len(usable), len(groups) - 1), smallest - 1, -1):
+    # All the words but one, then but two, and so on: more words matched beats fewer, then the most
+    # specific words kept. Every subset is a few bitset operations, so all of them can be tried.
+    for size in range(min(len(usable), len(groups) - 1), 0, -1):
         for subset in combinations(usable, size):
             subsets.append((sum(weights[id(group)] for group in subset), subset))
     subsets.sort(key=lambda item: (-len(item[1]), -item[0]))
     hits: list[SearchHit] = []
-    for number, (_score, subset) in enumerate(subsets[:MAX_SUBSETS]):
-        # Past the deadline only while nothing was found: a partial match is never left empty for time.
-        if len(hits) >= limit or (number and hits and time.perf_counter() > deadline):
+    total = sum(len(group.words) for group in groups)
+    for _score, subset in subsets:
+        if len(hits) >= limit:
             break
-        parts = [query for group in subset if (query := queries[id(group)]) is not None]
-        query = And([*parts, *filters]) if len(parts) + len(filters) > 1 else parts[0]
-        docnums = retriever.first_matches(query, skip, max(CANDIDATES, limit - len(hits)))
+        found = required
+        for group in subset:
+            found &= bits[id(group)]
+            if not found:
+                break
+        if not found:
+            continue
+        docnums = retriever.first_of_bits(found, skip, max(CANDIDATES, limit - len(hits)))
         kept_words = [word for group in subset for word in group.words]
         docnums = rerank(rows, docnums[:CANDIDATES], kept_words) + docnums[CANDIDATES:]
         docnums = docnums[: limit - len(hits)]
         skip.update(docnums)
         missing = [word for group in groups if group not in subset for word in group.words]
         matched = sum(len(group.words) for group in subset)
-        total = sum(len(group.words) for group in groups)
         label = f"matched {matched} of {total} words; not: {', '.join(missing)}"
         hits.extend(make_hit(docnum, list(subset), label) for docnum in docnums)
     return hits

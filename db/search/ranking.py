@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from db.search.rows import RowStore
-from db.text import words
 
 #: Title words that add no specificity, for ranking general titles first.
 GENERIC_WORDS = frozenset(
@@ -57,15 +56,17 @@ def rerank(
         return len(families)
 
     rows.prefetch(docnums)
+    # str.startswith with a tuple tries every query word in C: this key runs for every candidate of every tier.
+    prefixes = tuple(query_words)
 
     def key(docnum: int) -> tuple[int, int, int, int, int, int]:
-        system, code, _display, kind, title, billable = rows.data(docnum)[:6]
-        title_words = words(title)
-        whole = sum(1 for q in query_words if q in title_words)
+        system, code, _display, kind, _title, billable = rows.data(docnum)[:6]
+        title_words = rows.title_word_list(docnum)
+        whole = sum(1 for q in prefixes if q in title_words)
         # "Unspecified asthma" starts with what was asked as much as "Asthma, ..." does.
         core = [word for word in title_words if word not in GENERIC_WORDS]
-        starts = 0 if core and query_words and core[0].startswith(query_words[0]) else 1
-        specific = sum(1 for word in core if not any(word.startswith(q) for q in query_words))
+        starts = 0 if core and prefixes and core[0].startswith(prefixes[0]) else 1
+        specific = sum(1 for word in core if not word.startswith(prefixes))
         header = 0 if billable or kind == "modifier" else 1
         return (family_position(system, code), -whole, starts, specific, header, docnum)
 

@@ -2,11 +2,11 @@
 
 Why it is fast enough to search on every keystroke:
 - Documents are written in a static rank order (billable and general, i.e. short, titles first), so the
-  first matches in document order are already the best ones: a query reads only the start of its posting
-  lists and stops (no scoring, no sorting of thousands of hits).
+  first matches in document order are already the best ones (no scoring, no sorting of thousands of hits).
+- Queries are answered as bitsets of in-memory term postings (db/search/postings.py): And / Or of any
+  length cost microseconds, so long queries and partial-match subsets stay within a keystroke.
 - The word being typed expands only to its most frequent completions (from the vocabulary), and one- or
   two-letter queries read lists computed at build time, so "f" never becomes thousands of terms.
-- The matches of a query's finished words are kept across keystrokes (see matches_by_head).
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from whoosh.searching import Searcher
 
 from db.query_text import QueryPlan, WordGroup
 from db.search.hits import matches_all
+from db.search.postings import Postings
 from db.search.rows import RowStore
 from db.search.schema import SHORT_PREFIXES_JSON, TITLE, TITLE_GRAM_MAX, lay_token
 from db.search.spelling import Vocabulary
@@ -32,9 +33,8 @@ from db.search.word_forms import WordForms, stem
 #: word that is a prefix of others ("frac fem") to fewer.
 MAX_LAST_WORD_EXPANSION = 40
 MAX_OTHER_WORD_EXPANSION = 8
-#: The matches of a query's finished words are kept for the next keystroke when there are at most this many.
+#: A title query's last word is checked against its finished words' titles when they match at most this many.
 HEAD_CACHE_LIMIT = 5000
-HEAD_CACHE_ENTRIES = 64
 #: Category wording ("disorders", "procedures") says little about which code is meant: in partial matches it
 #: weighs this much of its idf, so it is the first word a partial match leaves out.
 CATEGORY_WEIGHT = 0.2
@@ -57,6 +57,10 @@ CATEGORY_STEMS = frozenset(
         ]
     )
 )
+
+
+def _never(_docnum: int) -> bool:
+    return False
 
 
 class Skip:
@@ -99,7 +103,10 @@ class Retriever:
         self._rows = rows
         self._index_dir = index_dir
         self._short_prefix_hits: dict[str, list[int]] | None = None
-        self._head_cache: dict[tuple[str, str, str], list[int] | None] = {}
+        self._postings = Postings(searcher, index_dir)
+
+    def close(self) -> None:
+        self._postings.close()
 
     # -- queries --------------------------------------------------------------------------------------------
 
@@ -231,16 +238,14 @@ class Retriever:
     # -- reading --------------------------------------------------------------------------------------------
 
     def first_matches(self, query: Query, skip: Skip, want: int) -> list[int]:
-        matcher = query.matcher(self._searcher)
-        found: list[int] = []
-        while matcher.is_active():
-            docnum = matcher.id()
-            if not skip(docnum):
-                found.append(docnum)
-                if len(found) >= want:
-                    break
-            matcher.next()
-        return found
+        return self._postings.first(self._postings.bits(query), skip, want)
+
+    def bits(self, query: Query) -> int:
+        """The documents matching a query, as bits (see db/search/postings.py)."""
+        return self._postings.bits(query)
+
+    def first_of_bits(self, bits: int, skip: Skip, want: int) -> list[int]:
+        return self._postings.first(bits, skip, want)
 
     def matches(self, plan: QueryPlan, tier: Tier, filters: list[Query], skip: Skip, want: int) -> list[int]:
         found = self.matches_by_head(plan, tier, filters, skip, want)
@@ -252,64 +257,28 @@ class Retriever:
     def matches_by_head(
         self, plan: QueryPlan, tier: Tier, filters: list[Query], skip: Skip, want: int
     ) -> list[int] | None:
-        """Matches of a several-word query, reusing the finished words' matches across keystrokes.
-
-        While a coder types "type 2 diabetes with h", "...hy", "...hyp", the words before the last one do
-        not change: their matches are computed once (when there are at most HEAD_CACHE_LIMIT) and each
-        keystroke only checks those documents against the word being typed. None means "not applicable".
-        """
+        """Matches of a several-word title query whose finished words match few documents, checking the
+        word being typed against those documents' titles: exact for any prefix (no completion list to
+        truncate), and the titles stay cached while the coder types. None means "not applicable" (the
+        whole query's bitset answers)."""
         if len(plan.groups) < 2:
             return None
-        head = QueryPlan(plan.raw, None, (), plan.groups[:-1])
-        key = (tier.name, repr(head.groups), repr(filters))
-        if key in self._head_cache:
-            head_docs = self._head_cache.pop(key)
-        else:
-            query = self.plan_query(head, tier, filters)
-            if query is None:
-                return []
-            head_docs = self.first_matches(query, Skip(self._rows.rows), HEAD_CACHE_LIMIT + 1)
-            if len(head_docs) > HEAD_CACHE_LIMIT:
-                head_docs = None
-        self._head_cache[key] = head_docs
-        if len(self._head_cache) > HEAD_CACHE_ENTRIES:
-            self._head_cache.pop(next(iter(self._head_cache)))
-        if head_docs is None:
-            return None
         last = plan.groups[-1]
-        if tier.fields == TITLE and not last.lay_terms and not tier.forms:
-            return self._head_by_title(head_docs, last, skip, want)
-        tail = self.group_query(last, tier)
-        if tail is None:
+        if tier.fields != TITLE or last.lay_terms or tier.forms:
+            return None
+        head = QueryPlan(plan.raw, None, (), plan.groups[:-1])
+        query = self.plan_query(head, tier, filters)
+        if query is None:
             return []
-        matcher = tail.matcher(self._searcher)
-        found: list[int] = []
-        if tail.estimate_size(self._searcher.reader()) < len(head_docs):
-            # Fewer documents carry the word being typed than the finished words: walk those instead,
-            # checking each against the finished words' matches (both are in rank order).
-            head_set = set(head_docs)
-            while matcher.is_active():
-                docnum = matcher.id()
-                if docnum in head_set and not skip(docnum):
-                    found.append(docnum)
-                    if len(found) >= want:
-                        break
-                matcher.next()
-            return found
-        for docnum in head_docs:
-            if not matcher.is_active():
-                break
-            if skip(docnum):
-                continue
-            if matcher.id() < docnum:
-                matcher.skip_to(docnum)
-                if not matcher.is_active():
-                    break
-            if matcher.id() == docnum:
-                found.append(docnum)
-                if len(found) >= want:
-                    break
-        return found
+        head_bits = self._postings.bits(query)
+        if head_bits.bit_count() > HEAD_CACHE_LIMIT:
+            return None
+        final = last.words[-1]
+        if final:
+            # Only titles with a word starting with the typed word's first letters can match (title_grams):
+            # the same answer, with far fewer titles to read.
+            head_bits &= self._postings.term_bits("title_grams", final[:TITLE_GRAM_MAX])
+        return self._head_by_title(self._postings.first(head_bits, _never, HEAD_CACHE_LIMIT), last, skip, want)
 
     def _head_by_title(self, head_docs: list[int], last: WordGroup, skip: Skip, want: int) -> list[int]:
         """Check the word being typed against the titles of the finished words' matches: exact for any

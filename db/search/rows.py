@@ -183,6 +183,7 @@ class RowStore:
         )
         self._data: dict[int, RowData] = {}
         self._title_words: dict[int, frozenset[str]] = {}
+        self._title_word_lists: dict[int, list[str]] = {}
 
     def close(self) -> None:
         self._db.close()
@@ -194,10 +195,20 @@ class RowStore:
             data = self._data[docnum]
         return data
 
+    def title_word_list(self, docnum: int) -> list[str]:
+        """The title's words in order (db.text.words), kept: ranking reads them on every keystroke."""
+        cached = self._title_word_lists.get(docnum)
+        if cached is None:
+            cached = words(self.data(docnum).title)
+            if len(self._title_word_lists) > CACHE_LIMIT:
+                self._title_word_lists.clear()
+            self._title_word_lists[docnum] = cached
+        return cached
+
     def title_words(self, docnum: int) -> frozenset[str]:
         cached = self._title_words.get(docnum)
         if cached is None:
-            cached = frozenset(words(self.data(docnum).title))
+            cached = frozenset(self.title_word_list(docnum))
             if len(self._title_words) > CACHE_LIMIT:
                 self._title_words.clear()
             self._title_words[docnum] = cached

@@ -72,7 +72,7 @@ class Vocabulary:
         max_distance = 1 if len(word) <= 5 else 2
         whole = extractOne(
             word,
-            self._same_first_letter(self._words_by_frequency(), first_letter, "words"),
+            self._words_by_frequency(first_letter),
             scorer=DamerauLevenshtein.distance,
             score_cutoff=max_distance,
         )
@@ -82,35 +82,34 @@ class Vocabulary:
         # a whole word wins ties, and among prefixes of the same distance the more frequent one.
         best: tuple[str, float] | None = (str(whole[0]), float(whole[1])) if whole is not None else None
         for length in (len(word), len(word) + 1):
-            choices = self._same_first_letter(self._prefixes_of_length(length), first_letter, f"prefixes{length}")
+            choices = self._prefixes_of_length(length, first_letter)
             found = extractOne(word, choices, scorer=DamerauLevenshtein.distance, score_cutoff=max_distance)
             if found is not None and (best is None or found[1] < best[1]):
                 best = (str(found[0]), float(found[1]))
         return None if best is None else best[0]
 
-    def _same_first_letter(self, choices: list[str], letter: str, name: str) -> list[str]:
+    def _starting_with(self, letter: str) -> list[str]:
+        """The indexed words starting with `letter` (all words for ""), in alphabetical order: a slice of
+        the sorted vocabulary, so a keystroke's first correction does not walk the whole vocabulary."""
         if not letter:
-            return choices
-        key = f"{name}:{letter}"
+            return self.sorted_words
+        low = bisect_left(self.sorted_words, letter)
+        return self.sorted_words[low : bisect_left(self.sorted_words, letter + "\uffff", low)]
+
+    def _words_by_frequency(self, letter: str) -> list[str]:
+        key = f"by-frequency:{letter}"
         cached = self._choices.get(key)
         if cached is None:
-            cached = [choice for choice in choices if choice.startswith(letter)]
+            cached = sorted(self._starting_with(letter), key=lambda word: -self.frequency[word])
             self._choices[key] = cached
         return cached
 
-    def _words_by_frequency(self) -> list[str]:
-        cached = self._choices.get("by-frequency")
-        if cached is None:
-            cached = sorted(self.sorted_words, key=lambda word: -self.frequency[word])
-            self._choices["by-frequency"] = cached
-        return cached
-
-    def _prefixes_of_length(self, length: int) -> list[str]:
-        key = f"prefixes:{length}"
+    def _prefixes_of_length(self, length: int, letter: str) -> list[str]:
+        key = f"prefixes:{length}:{letter}"
         cached = self._choices.get(key)
         if cached is None:
             totals: dict[str, int] = {}
-            for word in self.sorted_words:
+            for word in self._starting_with(letter):
                 if len(word) >= length:
                     head = word[:length]
                     totals[head] = totals.get(head, 0) + self.frequency[word]

@@ -14,8 +14,10 @@ from db.sources.errors import SourceFormatError
 from db.sources.files import element_text, read_member_bytes
 
 __all__ = [
+    "CrossReference",
     "IndexEntry",
     "read_cm_index",
+    "read_cm_references",
     "read_cm_table",
     "read_pcs_index",
 ]
@@ -97,6 +99,32 @@ def read_cm_index(path: Path | str) -> list[IndexEntry]:
             found.append((_term_path(path, ev), code, incomplete, ev.line))
     source = SOURCE_CM_EINDEX if "external cause" in file_title.lower() else SOURCE_CM_INDEX
     return [IndexEntry(source, term, code, incomplete, line) for term, code, incomplete, line in found]
+
+
+@dataclass(frozen=True)
+class CrossReference:
+    """A <see> or <seeAlso> of the alphabetic index: "Cancer - see Neoplasm, malignant, by site"."""
+
+    # The term path it sits under ("Cancer"; "Hypertension, hypertensive (...), with heart involvement").
+    term: str
+    # The term it points to, as printed ("Neoplasm, malignant, by site").
+    target: str
+    # "see" or "see also"
+    kind: str
+    line: int | None
+
+
+def read_cm_references(path: Path | str) -> list[CrossReference]:
+    """Every <see> / <seeAlso> of an ICD-10-CM index file (db/sources/index_references.py follows them)."""
+    path = Path(path)
+    found: list[CrossReference] = []
+    for ev in _walk(path, _load(path), _CM_ROOT):
+        if ev.elem.tag in ("see", "seeAlso") and ev.parent in ("mainTerm", "term"):
+            target = " ".join(element_text(ev.elem).split())
+            if target:
+                kind = "see" if ev.elem.tag == "see" else "see also"
+                found.append(CrossReference(_term_path(path, ev), target, kind, ev.line))
+    return found
 
 
 def read_cm_table(path: Path | str) -> list[IndexEntry]:

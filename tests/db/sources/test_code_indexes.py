@@ -127,8 +127,8 @@ def test_cm_index_accepts_str_paths_and_zip(tmp_path: Path) -> None:
 def test_neoplasm_table_fixture() -> None:
     entries = read_cm_table(CM_NEOPLASM)
     assert {e.source for e in entries} == {"icd10cm-neoplasm"}
-    # 7 rows x 6 columns, less calvarium's '-' (empty) "Ca in situ" cell
-    assert len(entries) == 41
+    # 8 rows x 6 columns, less calvarium's '-' (empty) "Ca in situ" cell
+    assert len(entries) == 47
     by_key = {(e.term, e.code): e for e in entries}
     top = by_key["Neoplasm, neoplastic - Malignant Primary", "C801"]
     assert not top.incomplete and top.line == 17
