@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import mmap
+import zlib
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from itertools import repeat
@@ -46,11 +47,12 @@ class Postings:
         self.doc_count = self._reader.doc_count_all()
         self.width = (self.doc_count + 7) // 8
         self._terms: OrderedDict[tuple[str, str], int] = OrderedDict()
-        self._big: dict[tuple[str, str], int] = {}
+        #: (field, term) -> (offset, length) of its zlib-compressed bits in BIG_TERMS_FILE
+        self._big: dict[tuple[str, str], tuple[int, int]] = {}
         self._big_file: mmap.mmap | None = None
         if index_dir is not None and (index_dir / BIG_TERMS_JSON).is_file():
             names = json.loads((index_dir / BIG_TERMS_JSON).read_text(encoding="utf-8"))
-            self._big = {(field, term): number for number, (field, term) in enumerate(names)}
+            self._big = {(field, term): (offset, length) for field, term, offset, length in names}
             if self._big:
                 with (index_dir / BIG_TERMS_FILE).open("rb") as file:
                     self._big_file = mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ)
@@ -116,10 +118,11 @@ class Postings:
         return found
 
     def _read_term(self, field: str, text: str) -> int:
-        number = self._big.get((field, text))
-        if number is not None and self._big_file is not None:
-            start = number * self.width
-            return int.from_bytes(self._big_file[start : start + self.width], "little")
+        place = self._big.get((field, text))
+        if place is not None and self._big_file is not None:
+            offset, length = place
+            # About 50 µs to inflate one term (25 KB of bits); compressed, the file is a quarter of its size.
+            return int.from_bytes(zlib.decompress(self._big_file[offset : offset + length]), "little")
         if (field, text) not in self._reader:
             return 0
         matcher = self._reader.postings(field, text)
@@ -154,7 +157,8 @@ def write_big_terms(index_dir: Path, searcher: Searcher) -> int:
     read back by Postings; returns how many."""
     postings = Postings(searcher)
     reader = searcher.reader()
-    names: list[tuple[str, str]] = []
+    names: list[tuple[str, str, int, int]] = []
+    offset = 0
     with (index_dir / BIG_TERMS_FILE).open("wb") as file:
         for field in BIG_TERM_FIELDS:
             if field not in reader.schema.names():
@@ -162,7 +166,9 @@ def write_big_terms(index_dir: Path, searcher: Searcher) -> int:
             for raw in reader.lexicon(field):
                 term = raw.decode("utf-8") if isinstance(raw, bytes) else raw
                 if reader.doc_frequency(field, term) >= BIG_TERM:
-                    file.write(postings.term_bits(field, term).to_bytes(postings.width, "little"))
-                    names.append((field, term))
+                    packed = zlib.compress(postings.term_bits(field, term).to_bytes(postings.width, "little"), 6)
+                    file.write(packed)
+                    names.append((field, term, offset, len(packed)))
+                    offset += len(packed)
     (index_dir / BIG_TERMS_JSON).write_text(json.dumps(names), encoding="utf-8")
     return len(names)

@@ -11,7 +11,7 @@ from whoosh.formats import Existence
 
 from db.lay_terms import LayTerm
 
-INDEX_FORMAT = 5
+INDEX_FORMAT = 6
 #: Title word beginnings up to this length are indexed as terms of their own (see title_grams).
 TITLE_GRAM_MAX = 2
 #: For one- and two-letter queries the best title matches are computed at build time.

@@ -78,7 +78,7 @@ def test_big_terms_written_at_build_read_back_as_the_postings(index_dir, searche
     computed = Postings(searcher)
     names = json.loads((tmp_path / BIG_TERMS_JSON).read_text())
     try:
-        for field, term in names:
+        for field, term, _offset, _length in names:
             assert stored.term_bits(field, term) == computed.term_bits(field, term)
             assert stored.term_bits(field, term).bit_count() >= 5
     finally:
