@@ -12,6 +12,7 @@ memory and (with --rebuild-index) index build time, for Codebook and for the FTS
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import resource
 import shutil
 import sqlite3
@@ -23,6 +24,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from db.engine import open_read_only, session_scope
+from db.in_force import in_force_all, rows_in_force
 from db.layout import DATABASE_FILE, INDEX_DIR, current_dir
 from db.paths import default_data_dir
 from db.search_index import SearchIndex, build_search_index
@@ -125,6 +128,10 @@ def main() -> int:
     parser.add_argument("--data", type=Path, default=None)
     parser.add_argument("--rebuild-index", action="store_true", help="also time a fresh index build")
     parser.add_argument("--passes", type=int, default=2)
+    parser.add_argument(
+        "--date",
+        help="answer for this date of service (YYYY-MM-DD): word hits limited to the rows in force, as the app does",
+    )
     args = parser.parse_args()
     data_dir = args.data or default_data_dir()
     database = current_dir(data_dir) / DATABASE_FILE
@@ -148,6 +155,15 @@ def main() -> int:
             index.close()
         print(f"index open: median {statistics.median(opens):.0f} ms, max {max(opens):.0f} ms (5 opens)")
 
+        allowed = None
+        if args.date:
+            engine = open_read_only(database)
+            with session_scope(engine) as session:
+                started = time.perf_counter()
+                allowed = rows_in_force(session, in_force_all(session, dt.date.fromisoformat(args.date)))
+                took = (time.perf_counter() - started) * 1000
+            engine.dispose()
+            print(f"date of service {args.date}: {len(allowed.excluded):,} versions not in force ({took:.0f} ms, once)")
         index = SearchIndex.open(index_dir)
         typed = keystrokes()
         passes: list[list[float]] = []
@@ -155,7 +171,7 @@ def main() -> int:
             timings = []
             for text in typed:
                 started = time.perf_counter()
-                index.search(text, limit=LIMIT)
+                index.search(text, limit=LIMIT, allowed_rows=allowed)
                 timings.append((time.perf_counter() - started) * 1000)
             passes.append(timings)
         slowest = sorted(zip(passes[0], typed, strict=True), reverse=True)[:5]

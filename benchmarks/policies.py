@@ -117,8 +117,10 @@ def generate(folder: Path, scale: float, seed: int = 14) -> dict[str, int]:
             for n in range(int(1000 * scale) or 1)]  # fmt: skip
     lcd_contractors = [{"lcd_id": row["lcd_id"], "lcd_version": 1, "contractor_id": c[0], "contractor_type_id": c[1],
                         "contractor_version": c[2]} for row in lcds for c in rng.sample(contractors, 3)]  # fmt: skip
-    lcd_tables = {"lcd": _csv(_header("current_lcd_csv", "lcd"), lcds),
-                  "lcd_x_contractor": _csv(_header("current_lcd_csv", "lcd_x_contractor"), lcd_contractors)}
+    lcd_tables = {
+        "lcd": _csv(_header("current_lcd_csv", "lcd"), lcds),
+        "lcd_x_contractor": _csv(_header("current_lcd_csv", "lcd_x_contractor"), lcd_contractors),
+    }
     lcd_tables |= {name: _csv(_header(a, name), table) for name, table in shared.items()}
     _zip(folder / "current_lcd.zip", "current_lcd_csv", lcd_tables)
     ncds = [{"NCD_id": n, "NCD_vrsn_num": 1, "NCD_mnl_sect": f"{100 + n}.1", "NCD_mnl_sect_title": f"Invented {n}",
