@@ -85,3 +85,16 @@ def read_wanted_member(path: Path, wanted: Callable[[str], bool], description: s
             return archive.read(members[0]), members[0]
     except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, EOFError, OSError) as error:
         raise SourceFormatError(path, None, f"damaged zip archive: {error}") from error
+
+
+def reject_non_text(path: Path, raw: bytes, suffix: str, expected: str) -> None:
+    """An empty file, or NUL bytes (UTF-16/32 text or a binary file: they never occur in CMS/CDC text files),
+    stop the read naming the line; checking first also keeps a single-byte decoding from turning UTF-16 into
+    garbage reported line by line."""
+    if not raw.strip():
+        raise SourceFormatError(path, "line 1", "empty file" + suffix)
+    nul = raw.find(b"\x00")
+    if nul >= 0:
+        hint = "UTF-16 text" if raw.startswith((b"\xff\xfe", b"\xfe\xff")) else "binary data"
+        line_no = raw.count(b"\n", 0, nul) + 1
+        raise SourceFormatError(path, f"line {line_no}", f"{hint}, expected {expected}{suffix}")

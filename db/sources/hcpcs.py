@@ -17,6 +17,7 @@ from typing import Any, Literal
 import openpyxl
 
 from db.sources.errors import SourceFormatError
+from db.sources.files import reject_non_text
 
 __all__ = [
     "HcpcsRecord",
@@ -632,15 +633,7 @@ def _read_member(path: Path, wanted: Callable[[str], bool], description: str) ->
 def _decode_cp1252(path: Path, raw: bytes, member: str | None) -> str:
     """Decode a CMS text file; CMS writes them in Windows-1252 (the 2019 file has NBSPs in its header)."""
     suffix = f" (in {member})" if member else ""
-    if not raw.strip():
-        raise SourceFormatError(path, "line 1", "empty file" + suffix)
-    # NUL bytes never occur in CMS text files; they mean UTF-16/32 text or a binary file. Checking first
-    # also keeps cp1252 from "decoding" UTF-16 into garbage that would then be reported line by line.
-    nul = raw.find(b"\x00")
-    if nul >= 0:
-        hint = "UTF-16 text" if raw.startswith((b"\xff\xfe", b"\xfe\xff")) else "binary data"
-        line_no = raw.count(b"\n", 0, nul) + 1
-        raise SourceFormatError(path, f"line {line_no}", f"{hint}, expected Windows-1252 text{suffix}")
+    reject_non_text(path, raw, suffix, "Windows-1252 text")
     try:
         return raw.decode("cp1252")
     except UnicodeDecodeError as error:

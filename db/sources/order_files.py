@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from db.sources.errors import SourceFormatError
-from db.sources.files import read_wanted_member
+from db.sources.files import read_wanted_member, reject_non_text
 
 __all__ = ["OrderRecord", "read_cm_order", "read_pcs_order"]
 
@@ -127,13 +127,7 @@ def _record(
 
 def decode_text(path: Path, raw: bytes, suffix: str = "") -> str:
     """CMS/CDC text files are ASCII; accept UTF-8 (a BOM too) and fall back to Windows-1252, as CMS writes."""
-    if not raw.strip():
-        raise SourceFormatError(path, "line 1", "empty file" + suffix)
-    nul = raw.find(b"\x00")
-    if nul >= 0:
-        hint = "UTF-16 text" if raw.startswith((b"\xff\xfe", b"\xfe\xff")) else "binary data"
-        line_no = raw.count(b"\n", 0, nul) + 1
-        raise SourceFormatError(path, f"line {line_no}", f"{hint}, expected plain (ASCII) text{suffix}")
+    reject_non_text(path, raw, suffix, "plain (ASCII) text")
     try:
         return raw.removeprefix(b"\xef\xbb\xbf").decode("utf-8")
     except UnicodeDecodeError:
