@@ -31,13 +31,14 @@ def command_search(args: argparse.Namespace) -> int:
     if (args.query is None) == (args.batch is None):
         raise CliError("give either a QUERY or --batch FILE", EXIT_BAD_INPUT)
     index = _open_index(args)
+    dated = _Dated(args, parse_day(args.date))
+    day = dated.day
     try:
         if args.batch is not None:
-            return _search_batch(index, Path(args.batch), args)
-        day = parse_day(args.date)
-        allowed = _rows_in_force(args, day)
-        results = index.search(args.query, _systems(args.system), args.billable, args.limit, allowed_rows=allowed)
-        valid = _valid_on_date(args, day, [(hit.system, hit.code) for hit in results.hits])
+            return _search_batch(index, Path(args.batch), args, dated)
+        results = index.search(args.query, _systems(args.system), args.billable, args.limit, allowed_rows=dated.allowed)
+        pairs = [(hit.system, hit.code) for hit in results.hits]
+        valid, in_answer = dated.validity(pairs)
         if args.json:
             print(
                 json.dumps(
@@ -56,9 +57,7 @@ def command_search(args: argparse.Namespace) -> int:
             return 0
         if results.corrected_query:
             print(f"(no match for {args.query!r}; showing results for {results.corrected_query})")
-        pairs = [(hit.system, hit.code) for hit in results.hits]
-        in_answer, notices = _answering(args, day, pairs)
-        for notice in notices:
+        for notice in dated.notices(pairs):
             print(f"({notice})")
         for hit in results.hits:
             mark = "billable" if hit.billable else ("modifier" if hit.kind == "modifier" else "header")
@@ -68,44 +67,39 @@ def command_search(args: argparse.Namespace) -> int:
         print(f"{len(results.hits)} results in {results.elapsed_ms:.1f} ms")
         return 0
     finally:
+        dated.close()
         index.close()
 
 
-def _rows_in_force(args: argparse.Namespace, day: dt.date) -> RowsInForce:
-    """Word hits are codes in force on the date (or, when no release covers it, in the newest release)."""
-    engine = open_read_only(database(args))
-    try:
-        with session_scope(engine) as session:
-            return rows_in_force(session, in_force_all(session, day))
-    finally:
-        engine.dispose()
+class _Dated:
+    """The date of service a search answers for, read once per command (a batch asks it for every query)."""
+
+    def __init__(self, args: argparse.Namespace, day: dt.date) -> None:
+        self.day = day
+        self._engine = open_read_only(database(args))
+        with session_scope(self._engine) as session:
+            self.answers = in_force_all(session, day)
+            #: Word hits are codes in force on the date (or, when no release covers it, in the newest release).
+            self.allowed: RowsInForce = rows_in_force(session, self.answers)
+
+    def close(self) -> None:
+        self._engine.dispose()
+
+    def validity(self, pairs: list[tuple[str, str]]) -> tuple[set[tuple[str, str]], set[tuple[str, str]]]:
+        """(valid on the date: in the answering release and that release covers the date; in the answering
+        release at all)."""
+        with session_scope(self._engine) as session:
+            in_answer = valid_codes(session, self.answers, pairs, require_covered=False)
+        covered = {system for system, answer in self.answers.items() if answer.covered}
+        return {pair for pair in in_answer if pair[0] in covered}, in_answer
+
+    def notices(self, pairs: list[tuple[str, str]]) -> list[str]:
+        """One per code set of these hits that no loaded release covers on the date."""
+        systems = {system for system, _code in pairs}
+        return [a.notice() or "" for s, a in sorted(self.answers.items()) if s in systems and not a.covered]
 
 
-def _answering(
-    args: argparse.Namespace, day: dt.date, pairs: list[tuple[str, str]]
-) -> tuple[set[tuple[str, str]], list[str]]:
-    """The codes in the release answering for the day, and one notice per code set no release covers then."""
-    engine = open_read_only(database(args))
-    try:
-        with session_scope(engine) as session:
-            answers = in_force_all(session, day)
-            systems = {system for system, _code in pairs}
-            notices = [a.notice() or "" for s, a in sorted(answers.items()) if s in systems and not a.covered]
-            return valid_codes(session, answers, pairs, require_covered=False), notices
-    finally:
-        engine.dispose()
-
-
-def _valid_on_date(args: argparse.Namespace, day: dt.date, pairs: list[tuple[str, str]]) -> set[tuple[str, str]]:
-    engine = open_read_only(database(args))
-    try:
-        with session_scope(engine) as session:
-            return valid_codes(session, in_force_all(session, day), pairs)
-    finally:
-        engine.dispose()
-
-
-def _search_batch(index: SearchIndex, batch: Path, args: argparse.Namespace) -> int:
+def _search_batch(index: SearchIndex, batch: Path, args: argparse.Namespace, dated: _Dated) -> int:
     try:
         lines = batch.read_text(encoding="utf-8").splitlines()
     except (OSError, UnicodeDecodeError) as error:
@@ -127,11 +121,9 @@ def _search_batch(index: SearchIndex, batch: Path, args: argparse.Namespace) -> 
         if system is not None and system not in SYSTEM_CHOICES:
             raise CliError(f"{batch}, line {number}: unknown system {system!r}", EXIT_BAD_INPUT)
         requests.append((request.get("id"), query, system))
-    day = parse_day(args.date)
-    allowed = _rows_in_force(args, day)
     for request_id, query, system in requests:
-        results = index.search(query, _systems(system), args.billable, args.limit, allowed_rows=allowed)
-        valid = _valid_on_date(args, day, [(hit.system, hit.code) for hit in results.hits])
+        results = index.search(query, _systems(system), args.billable, args.limit, allowed_rows=dated.allowed)
+        valid, _in_answer = dated.validity([(hit.system, hit.code) for hit in results.hits])
         record = {
             "id": request_id,
             "elapsed_ms": round(results.elapsed_ms, 3),
