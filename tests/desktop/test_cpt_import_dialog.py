@@ -15,12 +15,10 @@ import shutil
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import Qt
 
-from db.user_data import UserData
 from desktop.import_dialog import ImportDialog, window_swap
 from desktop.main_window import MainWindow
-from desktop.services import CodeService
 from tests.conftest import FIXTURES
 from tests.db.sources.test_cpt_readers import write_charge_list
 from tests.desktop.test_cpt_window import type_and_wait
@@ -37,19 +35,10 @@ CHARGES = [
 
 
 @pytest.fixture
-def window(qtbot, small_data, tmp_path):
+def window(open_window, small_data, tmp_path):
     data = tmp_path / "data"
     shutil.copytree(small_data, data)
-    user_data = UserData(tmp_path / "user")
-    settings = QSettings(str(tmp_path / "user" / "settings.ini"), QSettings.Format.IniFormat)
-    window = MainWindow(CodeService(data), user_data, settings)
-    qtbot.addWidget(window)
-    with qtbot.waitActive(window):
-        window.show()
-    yield window
-    window.close()
-    window.service.close()
-    user_data.close()
+    return open_window(data)
 
 
 def office_folder(tmp_path: Path) -> Path:

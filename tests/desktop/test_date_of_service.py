@@ -5,28 +5,15 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import Qt
 
-from db.user_data import UserData
 from desktop.main_window import MainWindow
 from desktop.results_model import NOT_VALID_ROLE
-from desktop.services import CodeService
 
 
 @pytest.fixture
-def window(qtbot, two_release_data, tmp_path):
-    service = CodeService(two_release_data)
-    user_data = UserData(tmp_path / "user")
-    settings = QSettings(str(tmp_path / "user" / "settings.ini"), QSettings.Format.IniFormat)
-    window = MainWindow(service, user_data, settings)
-    qtbot.addWidget(window)
-    with qtbot.waitActive(window):
-        window.show()
-        window.activateWindow()
-    yield window
-    window.close()
-    service.close()
-    user_data.close()
+def window(open_window, two_release_data):
+    return open_window(two_release_data)
 
 
 def type_date(qtbot, window: MainWindow, text: str) -> None:

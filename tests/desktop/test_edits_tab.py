@@ -8,14 +8,12 @@ import shutil
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import Qt
 
 from db.importer import plan_import, run_import
 from db.imports import Imports
-from db.user_data import UserData
 from desktop.detail_view import TAB_NAMES
 from desktop.main_window import MainWindow
-from desktop.services import CodeService
 from tests.conftest import FIXTURES
 
 EDITS_TAB = TAB_NAMES.index("Edits")
@@ -33,27 +31,8 @@ def data_with_ncci(tmp_path_factory: pytest.TempPathFactory, small_data: Path) -
 
 
 @pytest.fixture
-def make_window(qtbot, tmp_path):
-    opened = []
-
-    def make(data: Path, day: dt.date = DAY) -> MainWindow:
-        service = CodeService(data)
-        service.set_day(day)
-        user_data = UserData(tmp_path / "user")
-        settings = QSettings(str(tmp_path / "user" / "settings.ini"), QSettings.Format.IniFormat)
-        window = MainWindow(service, user_data, settings)
-        qtbot.addWidget(window)
-        with qtbot.waitActive(window):
-            window.show()
-            window.activateWindow()
-        opened.append((window, service, user_data))
-        return window
-
-    yield make
-    for window, service, user_data in opened:
-        window.close()
-        service.close()
-        user_data.close()
+def make_window(open_window):
+    return lambda data, day=DAY: open_window(data, day=day)
 
 
 def open_code(qtbot, window: MainWindow, code: str) -> None:

@@ -8,12 +8,9 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import Qt
 
-from db.user_data import UserData
 from desktop.import_dialog import ImportDialog, window_swap
-from desktop.main_window import MainWindow
-from desktop.services import CodeService
 from desktop.whats_new import WhatsNewDialog
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
@@ -23,19 +20,10 @@ FY2100 = FIXTURES / "icd10cm" / "icd10cm-tabular-2100.xml"
 
 
 @pytest.fixture
-def window(qtbot, small_data, tmp_path):
+def window(open_window, small_data, tmp_path):
     data = tmp_path / "data"
     shutil.copytree(small_data, data)
-    user_data = UserData(tmp_path / "user")
-    settings = QSettings(str(tmp_path / "user" / "settings.ini"), QSettings.Format.IniFormat)
-    window = MainWindow(CodeService(data), user_data, settings)
-    qtbot.addWidget(window)
-    with qtbot.waitActive(window):
-        window.show()
-    yield window
-    window.close()
-    window.service.close()
-    user_data.close()
+    return open_window(data)
 
 
 def download(tmp_path: Path) -> Path:

@@ -9,12 +9,11 @@ import subprocess
 import sys
 
 import pytest
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
 
-from db.user_data import UserData
 from desktop.main_window import MainWindow
-from desktop.services import CodeService, DatedResults
+from desktop.services import DatedResults
 
 
 @pytest.fixture
@@ -23,26 +22,8 @@ def user_folder(tmp_path):
 
 
 @pytest.fixture
-def make_window(qtbot, small_data, user_folder):
-    opened = []
-
-    def make() -> MainWindow:
-        service = CodeService(small_data)
-        user_data = UserData(user_folder)
-        settings = QSettings(str(user_folder / "settings.ini"), QSettings.Format.IniFormat)
-        window = MainWindow(service, user_data, settings)
-        qtbot.addWidget(window)
-        with qtbot.waitActive(window):
-            window.show()
-            window.activateWindow()
-        opened.append((window, service, user_data))
-        return window
-
-    yield make
-    for window, service, user_data in opened:
-        window.close()
-        service.close()
-        user_data.close()
+def make_window(open_window, small_data, user_folder):
+    return lambda: open_window(small_data, user_folder)
 
 
 def type_and_wait(qtbot, window: MainWindow, text: str) -> None:
