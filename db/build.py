@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 import json
 import shutil
 import tempfile
@@ -11,22 +10,23 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 from sqlalchemy import Engine, insert
 
 from db import models
-from db.build_cpt import CptFiles, ParsedCpt, load_cpt_release, read_cpt
+from db.build_cpt import CptFiles
 from db.build_loaders import load_articles, load_hcpcs, load_icd10cm, load_icd10pcs, load_index_entries
 from db.build_rows import Tables
+from db.cpt_layer import database_facts, hidden_reference_ids, lay_over, read_layer, write_layer
 from db.engine import open_for_writing
 from db.integrity import write_manifest
 from db.lay_terms import default_lay_terms_path
 from db.layout import BUILD_INFO_FILE, CURRENT, DATA_FORMAT, DATABASE_FILE, INDEX_DIR, bundled_fingerprint
-from db.models import CPT, HCPCS, ICD10CM, ICD10PCS
+from db.models import HCPCS, ICD10CM, ICD10PCS
 from db.paths import articles_dir, source_files_dir
 from db.pfs import PfsFact
-from db.releases import ReleaseInfo, hcpcs_release, icd10_release, in_force_order
+from db.releases import ReleaseInfo, hcpcs_release, icd10_release, ordered_releases
 from db.search_index import build_search_index
 from db.sources import code_indexes, hcpcs
 from db.sources.errors import SourceFormatError
@@ -37,6 +37,8 @@ from db.sources.index_references import follow_references
 from db.sources.order_files import OrderRecord, read_cm_order, read_pcs_order
 
 Progress = Callable[[str], None]
+#: Where a build with CPT writes the index of the official releases, before the CPT layer goes over it.
+BASE_INDEX_DIR = "base-index"
 
 
 class BuildCancelled(Exception):
@@ -137,22 +139,6 @@ class BuildReport:
     timings: dict[str, float] = field(default_factory=dict)
 
 
-T = TypeVar("T")
-
-
-def _in_force_order(parsed: list[tuple[ReleaseInfo, Path, T]]) -> list[tuple[ReleaseInfo, T]]:
-    """Releases of one code set oldest first, each closed where the next starts; the same release twice is
-    refused (naming both files) rather than silently merged."""
-    parsed = sorted(parsed, key=lambda item: (item[0].valid_from is not None, item[0].valid_from or dt.date.min))
-    for (first, first_path, _a), (second, second_path, _b) in itertools.pairwise(parsed):
-        if first.valid_from is not None and first.valid_from == second.valid_from:
-            raise SourceFormatError(
-                second_path, "release", f"holds the same release as {first_path.name} ({first.name}); load one of them"
-            )
-    closed = in_force_order([info for info, _path, _data in parsed])
-    return [(info, data) for info, (_old, _path, data) in zip(closed, parsed, strict=True)]
-
-
 def _order_titles(
     order: Path | None, reader: Callable[[Path], list[OrderRecord]], codes: set[str], short: bool
 ) -> dict[str, str]:
@@ -233,7 +219,7 @@ def build_database(
         cm_parsed.append((info, cm.tabular, (cm, tabular, short_titles)))
         if should_cancel():
             raise BuildCancelled("build cancelled")
-    for seq, (info, (cm, tabular, short_titles)) in enumerate(_in_force_order(cm_parsed), start=1):
+    for seq, (info, (cm, tabular, short_titles)) in enumerate(ordered_releases(cm_parsed), start=1):
         release_id = tables.add_release(info, [cm.tabular] + ([cm.order] if cm.order else []), seq, cm.origin)
         load_icd10cm(tables, tabular, release_id, seq, short_titles)
         newest[ICD10CM] = seq
@@ -262,7 +248,7 @@ def build_database(
         valid_codes = {code for table in pcs_tables for code, _values in table.codes()}
         pcs_titles[pcs.tables] = _order_titles(pcs.order, read_pcs_order, valid_codes, short=False)
         pcs_parsed.append((info, pcs.tables, (pcs, pcs_tables, definitions)))
-    for seq, (info, (pcs, pcs_tables, definitions)) in enumerate(_in_force_order(pcs_parsed), start=1):
+    for seq, (info, (pcs, pcs_tables, definitions)) in enumerate(ordered_releases(pcs_parsed), start=1):
         files = [pcs.tables] + [path for path in (pcs.definitions, pcs.order) if path is not None]
         release_id = tables.add_release(info, files, seq, pcs.origin)
         count = load_icd10pcs(tables, pcs_tables, definitions, release_id, seq, pcs.tables, pcs_titles[pcs.tables])
@@ -282,7 +268,7 @@ def build_database(
         noc = hcpcs.read_noc_codes(hcpcs_files.noc) if hcpcs_files.noc else frozenset()
         info = hcpcs_files.release or hcpcs_release(hcpcs_files.codes)
         hcpcs_parsed.append((info, hcpcs_files.codes, (hcpcs_files, records, noc)))
-    for seq, (info, (hcpcs_files, records, noc)) in enumerate(_in_force_order(hcpcs_parsed), start=1):
+    for seq, (info, (hcpcs_files, records, noc)) in enumerate(ordered_releases(hcpcs_parsed), start=1):
         release_files = [hcpcs_files.codes] + ([hcpcs_files.noc] if hcpcs_files.noc else [])
         release_id = tables.add_release(info, release_files, seq, hcpcs_files.origin)
         newest[HCPCS] = seq
@@ -293,25 +279,6 @@ def build_database(
     tables.assign_sort_order(HCPCS, list(range(1, newest.get(HCPCS, 0) + 1)))
     step("HCPCS Level II", started)
 
-    started = time.perf_counter()
-    cpt_parsed: list[tuple[ReleaseInfo, Path, tuple[CptFiles, ParsedCpt]]] = []
-    for cpt_files in sources.cpt:
-        progress(f"Reading CPT files {', '.join(source.path.name for source in cpt_files.files)}")
-        info, parsed_cpt = read_cpt(cpt_files)
-        cpt_parsed.append((info, cpt_files.files[0].path, (cpt_files, parsed_cpt)))
-    cpt_report: list[dict[str, Any]] = []
-    for seq, (info, (cpt_files, parsed_cpt)) in enumerate(_in_force_order(cpt_parsed), start=1):
-        release_id = tables.add_release(info, [s.path for s in cpt_files.files], seq, cpt_files.origin)
-        counts = load_cpt_release(tables, parsed_cpt, release_id, seq, progress)
-        release_counts.append({"release": info.name, "billable": counts["codes"], "modifiers": counts["modifiers"],
-                               "pfs_rows": counts["pfs_rows"], "files": parsed_cpt.files})  # fmt: skip
-        cpt_report += [{**entry, "release": info.name} for entry in parsed_cpt.files]
-        for key, value in counts.items():
-            report.counts[f"cpt.{key}"] = value
-    if sources.cpt:
-        tables.assign_sort_order(CPT, list(range(1, len(sources.cpt) + 1)))
-        report.facts["cpt_files"] = cpt_report
-        step("CPT (licensed files)", started)
     report.facts["release_counts"] = release_counts
 
     started = time.perf_counter()
@@ -374,6 +341,40 @@ def read_hcpcs(path: Path, kind: str | None = None) -> list[hcpcs.HcpcsRecord]:
     return hcpcs.read_anweb(path)
 
 
+def finish_build(
+    data_dir: Path,
+    staging: Path,
+    report: BuildReport,
+    with_index: bool = True,
+    swap: Callable[[Callable[[], None]], None] | None = None,
+) -> None:
+    """Record the build in `staging`, then swap it in for the data folder's current build (see build)."""
+    (staging / BUILD_INFO_FILE).write_text(
+        json.dumps(
+            {
+                "data_format": DATA_FORMAT,
+                "counts": report.counts,
+                "timings": report.timings,
+                "with_index": with_index,
+                "bundled_sources": bundled_fingerprint(),
+            },
+            indent=2,
+            sort_keys=True,
+        ),
+        encoding="utf-8",
+    )
+    write_manifest(staging)
+    current, old = data_dir / CURRENT, data_dir / f"{CURRENT}.old"
+
+    def swap_in() -> None:
+        if current.exists():
+            current.rename(old)
+        staging.rename(current)
+
+    (swap or (lambda renames: renames()))(swap_in)
+    shutil.rmtree(old, ignore_errors=True)
+
+
 def build(
     data_dir: Path,
     sources: BuildSources | None = None,
@@ -392,15 +393,18 @@ def build(
     data_dir.mkdir(parents=True, exist_ok=True)
     _recover_interrupted_swap(data_dir)
     total_started = time.perf_counter()
+    # The licensed CPT files are read first: a bad one is refused before a minute of building.
+    layer = read_layer(sources.cpt, progress) if sources.cpt else None
     staging = Path(tempfile.mkdtemp(prefix="build-", dir=data_dir))
     try:
         report = build_database(staging / DATABASE_FILE, sources, progress, should_cancel)
         if with_index:
             started = time.perf_counter()
             progress("Building the search index")
+            base_index = staging / (INDEX_DIR if layer is None else BASE_INDEX_DIR)
             index_report = build_search_index(
                 staging / DATABASE_FILE,
-                staging / INDEX_DIR,
+                base_index,
                 progress,
                 should_cancel,
                 sources.lay_terms,
@@ -409,31 +413,20 @@ def build(
             report.counts["lay_term_codes_not_in_release"] = int(index_report["lay_term_codes_not_in_release"])
             report.timings["search index"] = round(time.perf_counter() - started, 3)
             progress(f"  search index: {report.timings['search index']:.2f} s")
+            if layer is not None:
+                started = time.perf_counter()
+                progress("Adding the CPT codes")
+                lay_over(staging, base_index, layer, progress)
+                shutil.rmtree(base_index)
+                report.timings["CPT layer"] = round(time.perf_counter() - started, 3)
+        elif layer is not None:
+            write_layer(staging / DATABASE_FILE, layer, hidden_reference_ids(staging / DATABASE_FILE, layer))
+        if layer is not None:
+            counts, facts = database_facts(staging / DATABASE_FILE)
+            report.counts.update(counts)
+            report.facts.update(facts)
         report.timings["total"] = round(time.perf_counter() - total_started, 3)
-        (staging / BUILD_INFO_FILE).write_text(
-            json.dumps(
-                {
-                    "data_format": DATA_FORMAT,
-                    "counts": report.counts,
-                    "timings": report.timings,
-                    "with_index": with_index,
-                    "bundled_sources": bundled_fingerprint(),
-                },
-                indent=2,
-                sort_keys=True,
-            ),
-            encoding="utf-8",
-        )
-        write_manifest(staging)
-        current, old = data_dir / CURRENT, data_dir / f"{CURRENT}.old"
-
-        def swap_in() -> None:
-            if current.exists():
-                current.rename(old)
-            staging.rename(current)
-
-        (swap or (lambda renames: renames()))(swap_in)
-        shutil.rmtree(old, ignore_errors=True)
+        finish_build(data_dir, staging, report, with_index, swap)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise

@@ -34,7 +34,7 @@ def command_remove_cpt(args: argparse.Namespace) -> int:
 
 def add_cpt_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = commands.add_parser(
-        "remove-cpt", help="delete every imported CPT file and rebuild (File → Remove CPT data in the app)"
+        "remove-cpt", help="delete every imported CPT file and its codes (File → Remove CPT data in the app)"
     )
     add_data_option(parser)
     parser.add_argument("--json", action="store_true")

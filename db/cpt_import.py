@@ -14,14 +14,19 @@ import datetime as dt
 import json
 import shutil
 import sqlite3
+import tempfile
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from db.build import BuildReport, BuildSources, build
+from db.build import BuildCancelled, BuildReport, BuildSources, build, finish_build
 from db.build_cpt import CptFiles, CptSource
+from db.cpt_layer import LAYER_COUNTS, database_facts, lay_over, read_layer
+from db.data_check import data_problem
 from db.imports import IMPORTS_DIR, Imports, StoredFile, StoredRelease, sources_with_imports
+from db.layout import BUILD_INFO_FILE, DATABASE_FILE, INDEX_DIR, current_dir
 from db.releases import ReleaseInfo
 from db.sources.cpt_shapes import cell_text
 from db.sources.cpt_table import SAMPLE_ROWS, Choice, choose_columns, table_rows
@@ -233,19 +238,57 @@ def remove_folders(imports: Imports, folder: Path) -> None:
                 shutil.rmtree(target, ignore_errors=True)
 
 
+def update_cpt(
+    data_dir: Path,
+    sources: BuildSources,
+    progress: Callable[[str], None] = print,
+    should_cancel: Callable[[], bool] = lambda: False,
+    swap: Callable[[Callable[[], None]], None] | None = None,
+) -> BuildReport:
+    """Put the CPT years of `sources` over the data folder's current build (replacing the ones it has), or take
+    them off when there are none: a copy of the current database and index changed in seconds, swapped in like a
+    build. When the current build cannot be reused (missing, damaged, another version's), a full build."""
+    if data_problem(data_dir) is not None:
+        return build(data_dir, sources, progress, should_cancel, swap=swap)
+    started = time.perf_counter()
+    layer = read_layer(sources.cpt, progress)
+    if should_cancel():
+        raise BuildCancelled("build cancelled")
+    current = current_dir(data_dir)
+    staging = Path(tempfile.mkdtemp(prefix="build-", dir=data_dir))
+    try:
+        progress("Copying the current database")
+        shutil.copy2(current / DATABASE_FILE, staging / DATABASE_FILE)
+        progress("Adding the CPT codes" if sources.cpt else "Removing the CPT codes")
+        lay_over(staging, current / INDEX_DIR, layer, progress)
+        if should_cancel():
+            raise BuildCancelled("build cancelled")
+        info = json.loads((current / BUILD_INFO_FILE).read_text(encoding="utf-8"))
+        counts, facts = database_facts(staging / DATABASE_FILE)
+        built = {k: v for k, v in info.get("counts", {}).items() if not k.startswith("cpt.") and k not in LAYER_COUNTS}
+        elapsed = round(time.perf_counter() - started, 3)
+        report = BuildReport({**built, **counts}, facts, {"CPT layer": elapsed, "total": elapsed})
+        finish_build(data_dir, staging, report, swap=swap)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return report
+
+
 def remove_cpt(
     data_dir: Path,
     progress: Callable[[str], None] = print,
     user_database: Path | None = None,
     base: BuildSources | None = None,
+    swap: Callable[[Callable[[], None]], None] | None = None,
 ) -> BuildReport | None:
-    """Rebuild without any CPT year, then delete the copies, their record and the descriptors kept in the
+    """Take every CPT year off the data, then delete the copies, their record and the descriptors kept in the
     user's favorites and history. None when no CPT data is loaded. A failed rebuild changes nothing."""
     imports = Imports.load(data_dir)
     if not any(release.system == "cpt" for release in imports.releases):
         return None
     kept = Imports([release for release in imports.releases if release.system != "cpt"])
-    report = build(data_dir, sources_with_imports(data_dir, kept, base), progress)
+    report = update_cpt(data_dir, sources_with_imports(data_dir, kept, base), progress, swap=swap)
     kept.save(data_dir)
     remove_folders(imports, data_dir / IMPORTS_DIR)
     if user_database is not None:

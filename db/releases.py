@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
+
+from db.sources.errors import SourceFormatError
 
 MONTHS = {"JAN": 1, "APR": 4, "JUL": 7, "OCT": 10}
 MONTH_NAMES = {1: "January", 4: "April", 7: "July", 10: "October"}
@@ -82,3 +86,19 @@ def in_force_order(infos: list[ReleaseInfo]) -> list[ReleaseInfo]:
             end = day_before if end is None else min(end, day_before)
         closed.append(ReleaseInfo(info.system, info.content, info.name, info.valid_from, end))
     return closed
+
+
+T = TypeVar("T")
+
+
+def ordered_releases(parsed: list[tuple[ReleaseInfo, Path, T]]) -> list[tuple[ReleaseInfo, T]]:
+    """Releases of one code set oldest first, each closed where the next starts; the same release twice is
+    refused (naming both files) rather than silently merged."""
+    parsed = sorted(parsed, key=lambda item: (item[0].valid_from is not None, item[0].valid_from or dt.date.min))
+    for (first, first_path, _a), (second, second_path, _b) in itertools.pairwise(parsed):
+        if first.valid_from is not None and first.valid_from == second.valid_from:
+            raise SourceFormatError(
+                second_path, "release", f"holds the same release as {first_path.name} ({first.name}); load one of them"
+            )
+    closed = in_force_order([info for info, _path, _data in parsed])
+    return [(info, data) for info, (_old, _path, data) in zip(closed, parsed, strict=True)]

@@ -21,6 +21,7 @@ log = logging.getLogger(__name__)
 class _Relay(QObject):
     line = Signal(str)
     finished = Signal(object)
+    swap_requested = Signal(object)
 
 
 def remove_cpt_data(
@@ -30,9 +31,11 @@ def remove_cpt_data(
     restart: Callable[[Path], None],
     confirm: bool = True,
     base: BuildSources | None = None,
+    close_data: Callable[[], None] = lambda: None,
 ) -> bool:
     """True when the CPT data was removed (and `restart` called). `base`: the official files to rebuild from
-    (default the bundled ones)."""
+    (default the bundled ones). `close_data` closes what the window holds open of `data_dir`, on the GUI
+    thread, right before the new data is swapped in (Windows cannot rename a folder whose files are open)."""
     from db.cpt_import import remove_cpt
     from db.imports import Imports
 
@@ -40,22 +43,40 @@ def remove_cpt_data(
         QMessageBox.information(parent, "Codebook", "No CPT data is loaded.")
         return False
     question = (
-        "Remove every CPT file you imported, their descriptors in favorites and history, and rebuild the "
-        "code database without them?"
+        "Remove every CPT file you imported, and their descriptors in favorites and history, from the code database?"
     )
     buttons = QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No
     if confirm and QMessageBox.question(parent, "Remove CPT data", question, buttons) != QMessageBox.StandardButton.Yes:
         return False
-    dialog = QProgressDialog("Removing the CPT data and rebuilding…", "", 0, 0, parent)
+    dialog = QProgressDialog("Removing the CPT data…", "", 0, 0, parent)
     dialog.setCancelButton(None)
     dialog.setWindowModality(Qt.WindowModality.ApplicationModal)
     dialog.setMinimumDuration(0)
     relay = _Relay()
     outcome: dict[str, object] = {}
 
+    def swap_on_gui_thread(request: tuple[Callable[[], None], threading.Event]) -> None:
+        renames, swapped = request
+        try:
+            close_data()
+            try:
+                renames()
+            finally:
+                restart(data_dir)  # the new data, or the old one again if the renames failed
+                outcome["restarted"] = True
+        finally:
+            swapped.set()
+
+    def swap(renames: Callable[[], None]) -> None:
+        swapped = threading.Event()
+        relay.swap_requested.emit((renames, swapped))
+        swapped.wait()
+
+    relay.swap_requested.connect(swap_on_gui_thread)
+
     def work() -> None:
         try:
-            remove_cpt(data_dir, relay.line.emit, user_database, base)
+            remove_cpt(data_dir, relay.line.emit, user_database, base, swap)
             relay.finished.emit(None)
         except Exception as error:  # reported in the window, logged in full
             log.exception("removing the CPT data failed")
@@ -76,5 +97,6 @@ def remove_cpt_data(
     if outcome["error"] is not None:
         QMessageBox.critical(parent, "Codebook", f"The CPT data could not be removed: {outcome['error']}")
         return False
-    restart(data_dir)
+    if not outcome.get("restarted"):
+        restart(data_dir)
     return True

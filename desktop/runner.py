@@ -238,7 +238,9 @@ def run(args: argparse.Namespace, log_file: Path | None, process_age_ms: Callabl
     )
     window.claim_check_requested.connect(open_claim_check)
     window.remove_cpt_requested.connect(
-        lambda: remove_cpt_data(window, window.service.data_dir, user_data.path, restart_search)
+        lambda: remove_cpt_data(
+            window, window.service.data_dir, user_data.path, restart_search, close_data=window.service.close
+        )
     )
     window.show()
     if not args.self_test:

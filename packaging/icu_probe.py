@@ -19,8 +19,19 @@ WORDS = ("Zürich", "zebra", "Äpfel", "apple", "Ångström", "öl", "ob", "file
 #: Languages whose collation differs from the root order (sv: å ä ö last; cs: ch after h; pl: ł after l; da, es...).
 COLLATIONS = ("en_US", "de_DE", "sv_SE", "cs_CZ", "pl_PL", "da_DK", "es_ES", "ja_JP", "C")
 ENCODINGS = ("windows-1252", "ISO-8859-15", "Shift_JIS", "GB18030", "Big5", "EUC-KR", "KOI8-R", "IBM437", "macintosh")
-ZONES = ("America/New_York", "America/Chicago", "America/Denver", "America/Phoenix", "America/Los_Angeles",
-         "America/Anchorage", "Pacific/Honolulu", "America/Puerto_Rico", "Europe/Berlin", "Asia/Kolkata", "US/Pacific")
+ZONES = (
+    "America/New_York",
+    "America/Chicago",
+    "America/Denver",
+    "America/Phoenix",
+    "America/Los_Angeles",
+    "America/Anchorage",
+    "Pacific/Honolulu",
+    "America/Puerto_Rico",
+    "Europe/Berlin",
+    "Asia/Kolkata",
+    "US/Pacific",
+)
 
 
 def answers() -> dict[str, object]:

@@ -65,8 +65,9 @@ def _tool(name: str) -> str:
 def _data_symbol(readelf: str, library: Path) -> tuple[str, int, int]:
     """(entry name such as "icudt73", file offset, size) of the library's data symbol."""
     symbols = subprocess.run([readelf, "-Ws", "--dyn-syms", str(library)], capture_output=True, text=True, check=True)
-    found = re.search(r"\s([0-9a-f]+)\s+(\d+|0x[0-9a-f]+)\s+OBJECT\s+GLOBAL\s+\w+\s+(\d+)\s+(icudt\d+)_dat$",
-                      symbols.stdout, re.M)
+    found = re.search(
+        r"\s([0-9a-f]+)\s+(\d+|0x[0-9a-f]+)\s+OBJECT\s+GLOBAL\s+\w+\s+(\d+)\s+(icudt\d+)_dat$", symbols.stdout, re.M
+    )
     if found is None:
         raise SlimIcuError(f"{library}: no icudtNN_dat symbol, not an ICU data library")
     value, size, section, entry = int(found[1], 16), int(found[2], 0), int(found[3]), found[4]
@@ -95,12 +96,24 @@ def slim_icu(library: Path, out_dir: Path) -> Path:
     slim = work / "slim" / full.name
     slim.parent.mkdir()
     subprocess.run([icupkg, "-r", str(work / "removed.txt"), str(full), str(slim)], check=True)
-    subprocess.run([genccode, "-a", "gcc", "-e", entry, "-d", str(work), str(slim)], check=True,
-                   stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [genccode, "-a", "gcc", "-e", entry, "-d", str(work), str(slim)], check=True, stdout=subprocess.DEVNULL
+    )
     assembly = next(work.glob("*.S"))
     out = out_dir / library.name
-    subprocess.run([cc, "-shared", "-nostdlib", "-Wl,-z,noexecstack", f"-Wl,-soname,{library.name}", "-o", str(out),
-                    str(assembly)], check=True)
+    subprocess.run(
+        [
+            cc,
+            "-shared",
+            "-nostdlib",
+            "-Wl,-z,noexecstack",
+            f"-Wl,-soname,{library.name}",
+            "-o",
+            str(out),
+            str(assembly),
+        ],
+        check=True,
+    )
     shutil.rmtree(work)
     return out
 

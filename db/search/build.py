@@ -15,12 +15,12 @@ from whoosh.filedb.filestore import FileStorage
 from db.lay_terms import LayTerm, default_lay_terms_path, read_lay_terms
 from db.models import ICD10PCS
 from db.search.postings import write_big_terms
-from db.search.rows import collect_docs
+from db.search.rows import Doc, collect_docs
 from db.search.schema import (
     FORMAT_JSON,
     INDEX_FORMAT,
     LAY_TERMS_JSON,
-    LAY_WORD_FREQUENCY,
+    RANKS_FILE,
     ROWS_FILE,
     SHORT_PREFIX_HITS,
     SHORT_PREFIXES_JSON,
@@ -29,6 +29,7 @@ from db.search.schema import (
     lay_token,
     make_schema,
 )
+from db.search.spelling import spelling_counts
 from db.search.word_forms import default_equivalents_path, read_equivalents, unindexed_forms, write_forms
 from db.sources.errors import SourceFormatError
 from db.text import words
@@ -46,6 +47,37 @@ def check_lay_terms(lay_terms: Sequence[LayTerm], known_codes: set[tuple[str, st
                     f"line {term.line}",
                     f"{term.term!r} points to {system} {code}, which is not in the loaded data",
                 )
+
+
+def lay_tokens_by_family(lay_terms: Sequence[LayTerm]) -> dict[str, list[str]]:
+    """Code family ("icd10cm:L89") -> the tokens of the lay terms naming it, which its codes are indexed under."""
+    lay_by_family: dict[str, list[str]] = {}
+    for term in lay_terms:
+        for system, code in term.codes:
+            lay_by_family.setdefault(f"{system}:{code}", []).append(lay_token(term))
+    return lay_by_family
+
+
+def document_fields(doc: Doc, lay_by_family: dict[str, list[str]]) -> tuple[dict[str, Any], set[str], set[str]]:
+    """A document's Whoosh fields, its title words, and every word it is found by (for the vocabulary)."""
+    title_words = set(words(doc.title))
+    other_words: set[str] = set()
+    for _source, text in doc.alternatives:
+        other_words.update(words(text))
+    other_words -= title_words
+    lay = {token for family in doc.family for token in lay_by_family.get(family, ())}
+    fields: dict[str, Any] = {
+        "system": [doc.system],
+        "billable": ["y" if doc.billable else "n"],
+        "title_words": sorted(title_words),
+        "title_grams": sorted({word[:n] for word in title_words for n in range(1, TITLE_GRAM_MAX + 1)}),
+        f"code_{doc.system}": [doc.code],
+    }
+    if other_words:
+        fields["other_words"] = sorted(other_words)
+    if lay:
+        fields["lay"] = sorted(lay)
+    return fields, title_words, title_words | other_words
 
 
 def build_search_index(
@@ -84,10 +116,7 @@ def build_search_index(
         lay_terms = kept
         if skipped:
             progress(f"  {skipped} lay-term codes are not in this release and were left out")
-    lay_by_family: dict[str, list[str]] = {}
-    for term in lay_terms:
-        for system, code in term.codes:
-            lay_by_family.setdefault(f"{system}:{code}", []).append(lay_token(term))
+    lay_by_family = lay_tokens_by_family(lay_terms)
 
     progress(f"  {len(docs):,} documents to index")
     index_dir.mkdir(parents=True)
@@ -98,29 +127,13 @@ def build_search_index(
     short_prefix_hits: dict[str, list[int]] = {}
     try:
         for docnum, doc in enumerate(docs):
-            title_words = set(words(doc.title))
-            other_words: set[str] = set()
-            for _source, text in doc.alternatives:
-                other_words.update(words(text))
-            other_words -= title_words
-            for word in title_words | other_words:
+            fields, title_words, all_words = document_fields(doc, lay_by_family)
+            for word in all_words:
                 vocabulary[word] = vocabulary.get(word, 0) + 1
             for prefix in {word[:length] for word in title_words for length in (1, 2)}:
                 hits = short_prefix_hits.setdefault(prefix, [])
                 if len(hits) < SHORT_PREFIX_HITS:
                     hits.append(docnum)
-            lay = {token for family in doc.family for token in lay_by_family.get(family, ())}
-            fields: dict[str, Any] = {
-                "system": [doc.system],
-                "billable": ["y" if doc.billable else "n"],
-                "title_words": sorted(title_words),
-                "title_grams": sorted({word[:n] for word in title_words for n in range(1, TITLE_GRAM_MAX + 1)}),
-                f"code_{doc.system}": [doc.code],
-            }
-            if other_words:
-                fields["other_words"] = sorted(other_words)
-            if lay:
-                fields["lay"] = sorted(lay)
             writer.add_document(**fields)
             if docnum % 25000 == 0:
                 progress(f"  indexed {docnum:,} of {len(docs):,}")
@@ -146,15 +159,15 @@ def build_search_index(
         for t in lay_terms
     ]
     (index_dir / LAY_TERMS_JSON).write_text(json.dumps(lay_json), encoding="utf-8")
-    # Lay-term words belong in the spelling vocabulary too ("shingels" -> "shingles", a lay term only).
-    for term in lay_terms:
-        for word in term.words:
-            vocabulary[word] = max(vocabulary.get(word, 0), LAY_WORD_FREQUENCY)
-    write_forms(index_dir, vocabulary, equivalents)
+    # The words' document counts as they are (a layer adds its own: db/search/build_layer.py); the lay terms'
+    # words join them when the index is opened (spelling_counts).
+    write_forms(index_dir, spelling_counts(vocabulary, lay_terms), equivalents)
     (index_dir / VOCABULARY_JSON).write_text(json.dumps(sorted(vocabulary.items())), encoding="utf-8")
     (index_dir / SHORT_PREFIXES_JSON).write_text(json.dumps(short_prefix_hits), encoding="utf-8")
     # Document number -> database row: titles and the rest are read from the database, not stored twice.
     (index_dir / ROWS_FILE).write_bytes(array("I", (doc.row for doc in docs)).tobytes())
+    # Each document's rank, so that a layer's documents can be placed among these (db/search/layer.py).
+    (index_dir / RANKS_FILE).write_bytes(array("I", (doc.order_value() for doc in docs)).tobytes())
     (index_dir / FORMAT_JSON).write_text(json.dumps({"index_format": INDEX_FORMAT, "documents": len(docs)}))
     return {
         "documents": float(len(docs)),

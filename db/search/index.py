@@ -13,13 +13,14 @@ from whoosh.query import Or, Query, Term
 from db.lay_terms import LayTerm
 from db.query_text import LayTermMatcher, QueryPlan, WordGroup, parse_query
 from db.search.hits import SearchHit, SearchResults, make_hit
+from db.search.layer import read_layer, side_file
 from db.search.partial import partial_hits
 from db.search.planning import INTENT_LINE, correct_unknown_words, with_intents
 from db.search.ranking import rerank
 from db.search.retrieval import Retriever, Skip, Tier
 from db.search.rows import RowStore
 from db.search.schema import ALL_TEXT, FORMAT_JSON, INDEX_FORMAT, LAY_TERMS_JSON, TITLE, VOCABULARY_JSON
-from db.search.spelling import Vocabulary
+from db.search.spelling import Vocabulary, spelling_counts
 from db.search.word_forms import WordForms
 
 #: How many matches of a tier are read (in static rank order) before re-ranking them for this query.
@@ -40,7 +41,7 @@ LAY_TIERS = (
 PLAIN_TIERS = (Tier("title", TITLE), Tier("text", ALL_TEXT), FORMS)
 
 
-def _read_lay_terms(index_dir: Path) -> list[LayTerm]:
+def read_index_lay_terms(index_dir: Path) -> list[LayTerm]:
     lay = json.loads((index_dir / LAY_TERMS_JSON).read_text(encoding="utf-8"))
     return [
         LayTerm(
@@ -62,14 +63,14 @@ class SearchIndex:
         storage = FileStorage(str(index_dir), readonly=True)
         self._index = storage.open_index()
         self._searcher = self._index.searcher()
-        self._lay_terms = _read_lay_terms(index_dir)
+        self._lay_terms = read_index_lay_terms(index_dir)
         self._lay_matcher = LayTermMatcher(self._lay_terms)
-        self._vocabulary = Vocabulary(
-            [(word, count) for word, count in json.loads((index_dir / VOCABULARY_JSON).read_text(encoding="utf-8"))]
-        )
-        self._rows = RowStore(index_dir)
+        counts = json.loads(side_file(index_dir, VOCABULARY_JSON).read_text(encoding="utf-8"))
+        self._vocabulary = Vocabulary(sorted(spelling_counts(dict(counts), self._lay_terms).items()))
+        layer = read_layer(index_dir)
+        self._rows = RowStore(index_dir, layer)
         self._forms = WordForms(index_dir)
-        self._retriever = Retriever(self._searcher, self._vocabulary, self._forms, self._rows, index_dir)
+        self._retriever = Retriever(self._searcher, self._vocabulary, self._forms, self._rows, index_dir, layer)
 
     @classmethod
     def open(cls, index_dir: Path) -> SearchIndex:

@@ -16,12 +16,16 @@ import mmap
 import zlib
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
-from itertools import repeat
+from heapq import merge
+from itertools import islice, repeat
 from pathlib import Path
 
 from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.query import And, Or, Query, Term
+from whoosh.reading import IndexReader
 from whoosh.searching import Searcher
+
+from db.search.layer import Layer
 
 #: Term bitsets kept (each at most doc_count / 8 bytes: 25 KB for the full data, so about 50 MB at most).
 TERM_CACHE_ENTRIES = 2048
@@ -39,15 +43,24 @@ FEW_IDS = 8000
 
 
 class Postings:
-    """Bitsets of an open index's terms, read once per term (least recently used ones dropped)."""
+    """Bitsets of an open index's terms, read once per term (least recently used ones dropped).
 
-    def __init__(self, searcher: Searcher, index_dir: Path | None = None) -> None:
+    With a layer (db/search/layer.py) the index has two segments: base documents 0..N-1, then the layer's; a
+    term's bits are both parts' (hidden base documents masked out), and `first` merges the parts by rank.
+    """
+
+    def __init__(self, searcher: Searcher, index_dir: Path | None = None, layer: Layer | None = None) -> None:
         self._searcher = searcher
         self._reader = searcher.reader()
+        #: (segment reader, its first document number): the base segment first, then the layer's
+        self._leaves: list[tuple[IndexReader, int]] = list(self._reader.leaf_readers())
         self.doc_count = self._reader.doc_count_all()
         self.width = (self.doc_count + 7) // 8
+        self._layer = layer
+        self._visible = layer.hidden_mask() if layer is not None and layer.hidden else None
+        self._base_mask = (1 << layer.base_documents) - 1 if layer is not None else 0
         self._terms: OrderedDict[tuple[str, str], int] = OrderedDict()
-        #: (field, term) -> (offset, length) of its zlib-compressed bits in BIG_TERMS_FILE
+        #: (field, term) -> (offset, length) of its zlib-compressed bits in BIG_TERMS_FILE (base segment only)
         self._big: dict[tuple[str, str], tuple[int, int]] = {}
         self._big_file: mmap.mmap | None = None
         if index_dir is not None and (index_dir / BIG_TERMS_JSON).is_file():
@@ -92,42 +105,39 @@ class Postings:
             for part in query.subqueries:
                 result |= self.bits(part)
             return result
-        return self._from_ids(query.matcher(self._searcher).all_ids())
+        bits = self._from_ids(query.matcher(self._searcher).all_ids(), self.doc_count)
+        return bits if self._visible is None else bits & self._visible
 
-    @staticmethod
-    def first(bits: int, skip: Callable[[int], bool], want: int) -> list[int]:
-        """The lowest `want` document numbers of `bits` that `skip` does not exclude, in order."""
-        found: list[int] = []
-        if bits <= 0 or want <= 0:
-            return found
-        # A window of bits at a time (a search usually wants the first hundred or so documents): bin() is
-        # linear for a power-of-two base and, reversed, position n of its text is document offset + n.
-        for offset in range(0, bits.bit_length(), WINDOW):
-            window = (bits >> offset) & WINDOW_MASK
-            if not window:
-                continue
-            text = bin(window)[:1:-1]
-            position = text.find("1")
-            while position >= 0:
-                docnum = offset + position
-                if not skip(docnum):
-                    found.append(docnum)
-                    if len(found) >= want:
-                        return found
-                position = text.find("1", position + 1)
-        return found
+    def first(self, bits: int, skip: Callable[[int], bool], want: int) -> list[int]:
+        """The first `want` documents of `bits` in static rank order that `skip` does not exclude."""
+        layer = self._layer
+        if layer is None or bits >> layer.base_documents == 0:
+            return lowest(bits, skip, want)
+        offset = layer.base_documents
+        base = lowest(bits & self._base_mask, skip, want)
+        added = [offset + d for d in lowest(bits >> offset, lambda d: skip(offset + d), want)]
+        return list(islice(merge(base, added, key=layer.position), want))
 
     def _read_term(self, field: str, text: str) -> int:
-        place = self._big.get((field, text))
+        bits = 0
+        for leaf, offset in self._leaves:
+            part = self._read_leaf_term(leaf, offset == 0, field, text)
+            if part:
+                bits |= part << offset
+        return bits if self._visible is None else bits & self._visible
+
+    def _read_leaf_term(self, reader: IndexReader, is_base: bool, field: str, text: str) -> int:
+        place = self._big.get((field, text)) if is_base else None
         if place is not None and self._big_file is not None:
             offset, length = place
             # About 50 µs to inflate one term (25 KB of bits); compressed, the file is a quarter of its size.
             return int.from_bytes(zlib.decompress(self._big_file[offset : offset + length]), "little")
-        if (field, text) not in self._reader:
+        if (field, text) not in reader:
             return 0
-        matcher = self._reader.postings(field, text)
+        count = reader.doc_count_all()
+        matcher = reader.postings(field, text)
         if not isinstance(matcher, W3LeafMatcher):
-            return self._from_ids(matcher.all_ids())
+            return self._from_ids(matcher.all_ids(), count)
         ids: list[int] = []
         # Whole blocks at a time: Whoosh's per-posting next()/id() calls would cost as much as the decoding.
         while matcher.is_active():
@@ -135,21 +145,45 @@ class Postings:
                 matcher._read_ids()
             ids.extend(matcher._ids)
             matcher._next_block()
-        return self._from_ids(ids)
+        return self._from_ids(ids, count)
 
-    def _from_ids(self, ids: Iterable[int]) -> int:
+    @staticmethod
+    def _from_ids(ids: Iterable[int], count: int) -> int:
         ids = list(ids)
         if len(ids) < FEW_IDS:
-            packed = bytearray((self.doc_count + 7) // 8)
+            packed = bytearray((count + 7) // 8)
             for docnum in ids:
                 packed[docnum >> 3] |= 1 << (docnum & 7)
             return int.from_bytes(packed, "little")
         # Many: one ASCII digit per document, set in C (map over setitem), then parsed as a base-2 number
         # (a fixed cost of about a millisecond, less than setting thousands of bits one by one in Python).
-        digits = bytearray(b"0") * self.doc_count
+        digits = bytearray(b"0") * count
         any(map(digits.__setitem__, ids, repeat(_ONE)))
         digits.reverse()
         return int(digits, 2)
+
+
+def lowest(bits: int, skip: Callable[[int], bool], want: int) -> list[int]:
+    """The lowest `want` document numbers of `bits` that `skip` does not exclude, in order."""
+    found: list[int] = []
+    if bits <= 0 or want <= 0:
+        return found
+    # A window of bits at a time (a search usually wants the first hundred or so documents): bin() is
+    # linear for a power-of-two base and, reversed, position n of its text is document offset + n.
+    for offset in range(0, bits.bit_length(), WINDOW):
+        window = (bits >> offset) & WINDOW_MASK
+        if not window:
+            continue
+        text = bin(window)[:1:-1]
+        position = text.find("1")
+        while position >= 0:
+            docnum = offset + position
+            if not skip(docnum):
+                found.append(docnum)
+                if len(found) >= want:
+                    return found
+            position = text.find("1", position + 1)
+    return found
 
 
 def write_big_terms(index_dir: Path, searcher: Searcher) -> int:

@@ -68,6 +68,6 @@ def rerank(
         starts = 0 if core and prefixes and core[0].startswith(prefixes[0]) else 1
         specific = sum(1 for word in core if not word.startswith(prefixes))
         header = 0 if billable or kind == "modifier" else 1
-        return (family_position(system, code), -whole, starts, specific, header, docnum)
+        return (family_position(system, code), -whole, starts, specific, header, rows.position(docnum))
 
     return sorted(docnums, key=key)

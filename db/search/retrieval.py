@@ -23,6 +23,7 @@ from whoosh.searching import Searcher
 
 from db.query_text import QueryPlan, WordGroup
 from db.search.hits import matches_all
+from db.search.layer import Layer, side_file
 from db.search.postings import Postings
 from db.search.rows import RowStore
 from db.search.schema import SHORT_PREFIXES_JSON, TITLE, TITLE_GRAM_MAX, lay_token
@@ -95,7 +96,13 @@ class Retriever:
     """Reads a plan's matches from the index, in static rank order."""
 
     def __init__(
-        self, searcher: Searcher, vocabulary: Vocabulary, forms: WordForms, rows: RowStore, index_dir: Path
+        self,
+        searcher: Searcher,
+        vocabulary: Vocabulary,
+        forms: WordForms,
+        rows: RowStore,
+        index_dir: Path,
+        layer: Layer | None = None,
     ) -> None:
         self._searcher = searcher
         self._vocabulary = vocabulary
@@ -103,7 +110,8 @@ class Retriever:
         self._rows = rows
         self._index_dir = index_dir
         self._short_prefix_hits: dict[str, list[int]] | None = None
-        self._postings = Postings(searcher, index_dir)
+        self._postings = Postings(searcher, index_dir, layer)
+        self._documents = layer.visible_documents if layer is not None else searcher.doc_count_all()
 
     def close(self) -> None:
         self._postings.close()
@@ -163,7 +171,7 @@ class Retriever:
 
     def weight(self, group: WordGroup) -> float:
         """How specific a group's words are (BM25's idf): a rare word counts more than "disease"."""
-        documents = max(1, self._searcher.doc_count_all())
+        documents = max(1, self._documents)
         total = 0.0
         for word in group.words:
             count = self._vocabulary.frequency.get(word)
@@ -308,7 +316,7 @@ class Retriever:
         if len(group.words) != 1 or not group.ends_with_prefix or len(group.words[0]) > 2:
             return None
         if self._short_prefix_hits is None:
-            text = (self._index_dir / SHORT_PREFIXES_JSON).read_text(encoding="utf-8")
+            text = side_file(self._index_dir, SHORT_PREFIXES_JSON).read_text(encoding="utf-8")
             self._short_prefix_hits = json.loads(text)
         return self._short_prefix_hits.get(group.words[0], [])
 

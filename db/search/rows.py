@@ -8,20 +8,22 @@ from __future__ import annotations
 
 import sqlite3
 from array import array
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select, true
 
 from db.engine import open_read_only, session_scope
 from db.layout import DATABASE_FILE
 from db.models import HCPCS, ICD10CM, ICD10PCS, ArticleLink, ArticleRow, Code, IndexTerm, Note
+from db.search.layer import LAYER_DIR, Layer
 from db.search.schema import ROWS_FILE
 from db.text import words
 
 SYSTEM_ORDER = {ICD10CM: 0, ICD10PCS: 1, HCPCS: 2, "cpt": 3}
+SYSTEMS_IN_ORDER = 16
 #: A header (not billable) ranks as if its title were this much longer.
 HEADER_RANK_PENALTY = 30
 SEVENTH_CHARACTER_RANK_OFFSET = 40
@@ -46,7 +48,11 @@ class Doc:
     rank: int
 
     def rank_key(self) -> tuple[int, int, str, int]:
-        return (self.rank, SYSTEM_ORDER.get(self.system, 9), self.code, self.row)
+        return (self.rank, SYSTEM_ORDER.get(self.system, SYSTEMS_IN_ORDER - 1), self.code, self.row)
+
+    def order_value(self) -> int:
+        """The first two parts of rank_key as one number (what RANKS_FILE holds)."""
+        return self.rank * SYSTEMS_IN_ORDER + SYSTEM_ORDER.get(self.system, SYSTEMS_IN_ORDER - 1)
 
 
 def static_rank(title: str, billable: bool, kind: str) -> int:
@@ -58,9 +64,14 @@ def static_rank(title: str, billable: bool, kind: str) -> int:
     return len(title) + (0 if billable else HEADER_RANK_PENALTY)
 
 
-def collect_docs(database: Path) -> list[Doc]:
-    """Every code but chapters and sections, with its other official wording, in static rank order."""
+def collect_docs(database: Path, where: ColumnElement[bool] | None = None) -> list[Doc]:
+    """Every code but chapters and sections, with its other official wording, in static rank order.
+
+    `where` (on Code) collects only some codes: a layer's (db/search/build_layer.py). It must keep whole code
+    hierarchies, since a code's rank and family read its parents.
+    """
     engine = open_read_only(database)
+    selected = true() if where is None else where
     with session_scope(engine) as session:
         codes = session.execute(
             select(
@@ -74,14 +85,24 @@ def collect_docs(database: Path) -> list[Doc]:
                 Code.parent_code,
                 Code.sort_order,
                 Code.last_seq,
-            )
+            ).where(selected)
         ).all()
         alternatives: dict[int, list[tuple[str, str]]] = {}
-        for code_id, text in session.execute(
+        inclusion_terms = (
             select(Note.code_id, Note.text).where(Note.kind == "inclusion_term").order_by(Note.id)
-        ):
+            if where is None
+            else select(Note.code_id, Note.text).join(Code, Code.id == Note.code_id).where(
+                Note.kind == "inclusion_term", selected).order_by(Note.id)
+        )  # fmt: skip
+        for code_id, text in session.execute(inclusion_terms):
             alternatives.setdefault(code_id, []).append(("inclusion term", text))
-        for code_id, text in session.execute(select(IndexTerm.code_id, IndexTerm.term).order_by(IndexTerm.id)):
+        index_terms = (
+            select(IndexTerm.code_id, IndexTerm.term).order_by(IndexTerm.id)
+            if where is None
+            else select(IndexTerm.code_id, IndexTerm.term).join(Code, Code.id == IndexTerm.code_id)
+            .where(selected).order_by(IndexTerm.id)
+        )  # fmt: skip
+        for code_id, text in session.execute(index_terms):
             alternatives.setdefault(code_id, []).append(("index term", text))
         article_links = session.execute(
             select(ArticleLink.system, ArticleLink.code, ArticleRow.title, ArticleRow.aliases).join(
@@ -170,12 +191,20 @@ class RowData(NamedTuple):
     row: int
 
 
+def _same(docnum: int) -> int:
+    return docnum
+
+
 class RowStore:
     """Document number -> database row, read from the database built beside the index (read-only)."""
 
-    def __init__(self, index_dir: Path) -> None:
+    def __init__(self, index_dir: Path, layer: Layer | None = None) -> None:
         self.rows = array("I")
         self.rows.frombytes((index_dir / ROWS_FILE).read_bytes())
+        if layer is not None:
+            self.rows.frombytes((index_dir / LAYER_DIR / ROWS_FILE).read_bytes())
+        #: A document's place in static rank order (its number, unless a layer was added: see layer.py).
+        self.position: Callable[[int], int] = layer.position if layer is not None else _same
         database = index_dir.parent / DATABASE_FILE
         # The search index belongs to the database built beside it; rows are read read-only and immutable.
         self._db = sqlite3.connect(

@@ -4,11 +4,25 @@ from __future__ import annotations
 
 import heapq
 from bisect import bisect_left
+from collections.abc import Iterable
 
 from rapidfuzz.distance import DamerauLevenshtein
 from rapidfuzz.process import extractOne
 
+from db.lay_terms import LayTerm
+from db.search.schema import LAY_WORD_FREQUENCY
+
 COMPLETION_CACHE_LIMIT = 20000
+
+
+def spelling_counts(documents: dict[str, int], lay_terms: Iterable[LayTerm]) -> dict[str, int]:
+    """The index's documents per word, with lay-term words counted as common ones: they belong in the spelling
+    vocabulary ("shingels" -> "shingles", a lay term only) even when few or no titles use them."""
+    counts = dict(documents)
+    for term in lay_terms:
+        for word in term.words:
+            counts[word] = max(counts.get(word, 0), LAY_WORD_FREQUENCY)
+    return counts
 
 
 class Vocabulary:

@@ -15,6 +15,7 @@ from pathlib import Path
 import Stemmer
 
 from db.paths import resources_dir
+from db.search.layer import side_file
 from db.sources.errors import SourceFormatError
 from db.text import words
 
@@ -127,25 +128,36 @@ def unindexed_forms(entries: list[Equivalence], vocabulary: dict[str, int]) -> l
     return found
 
 
-def write_forms(index_dir: Path, vocabulary: dict[str, int], entries: list[Equivalence]) -> None:
-    """Stem families of the indexed words and the table, as the query side reads them (FORMS_JSON)."""
+def _stem_families(vocabulary: dict[str, int]) -> dict[str, list[str]]:
     families: dict[str, list[str]] = {}
     for word in vocabulary:
         families.setdefault(stem(word), []).append(word)
     # Single-word families too: "fractured" typed finds "fracture" even when no title says "fractured".
-    stems = {key: sorted(group) for key, group in families.items() if len(group) <= MAX_FAMILY}
+    return {key: sorted(group) for key, group in families.items() if len(group) <= MAX_FAMILY}
+
+
+def write_forms(index_dir: Path, vocabulary: dict[str, int], entries: list[Equivalence]) -> None:
+    """Stem families of the indexed words and the table, as the query side reads them (FORMS_JSON)."""
     table = [
         {"forms": [list(form) for form in e.forms], "kind": e.kind, "unless": list(e.unless), "line": e.line}
         for e in entries
     ]
+    stems = _stem_families(vocabulary)
     (index_dir / FORMS_JSON).write_text(json.dumps({"stems": stems, "equivalents": table}), encoding="utf-8")
+
+
+def rewrite_forms(source_dir: Path, target_dir: Path, vocabulary: dict[str, int]) -> None:
+    """The word forms of `source_dir`'s index (its equivalents table as checked there) for another vocabulary."""
+    table = json.loads((source_dir / FORMS_JSON).read_text(encoding="utf-8"))["equivalents"]
+    stems = _stem_families(vocabulary)
+    (target_dir / FORMS_JSON).write_text(json.dumps({"stems": stems, "equivalents": table}), encoding="utf-8")
 
 
 class WordForms:
     """Query side: the other forms of a typed word, from the index folder's FORMS_JSON."""
 
     def __init__(self, index_dir: Path) -> None:
-        data = json.loads((index_dir / FORMS_JSON).read_text(encoding="utf-8"))
+        data = json.loads(side_file(index_dir, FORMS_JSON).read_text(encoding="utf-8"))
         self._stems: dict[str, list[str]] = data["stems"]
         self._equivalents: dict[str, list[tuple[str, ...]]] = {}
         self._intents: dict[str, tuple[list[tuple[str, ...]], frozenset[str]]] = {}

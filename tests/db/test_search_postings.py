@@ -12,7 +12,7 @@ from whoosh.query import And, Or, Term
 
 from db.layout import INDEX_DIR, current_dir
 from db.search import postings as postings_module
-from db.search.postings import BIG_TERMS_JSON, Postings, write_big_terms
+from db.search.postings import BIG_TERMS_JSON, Postings, lowest, write_big_terms
 from db.search_index import SearchIndex
 
 
@@ -64,10 +64,10 @@ def test_bitsets_answer_like_the_whoosh_matchers(searcher, query):
 def test_many_postings_and_few_make_the_same_bits(searcher):
     postings = Postings(searcher)
     ids = [0, 3, 7, 8, postings.doc_count - 1]
-    few = postings._from_ids(ids)
+    few = postings._from_ids(ids, postings.doc_count)
     assert few == sum(1 << docnum for docnum in ids)
     many = ids * (postings_module.FEW_IDS // len(ids) + 1)  # past the threshold: the other way of setting bits
-    assert postings._from_ids(many) == few
+    assert postings._from_ids(many, postings.doc_count) == few
 
 
 def test_big_terms_written_at_build_read_back_as_the_postings(index_dir, searcher, tmp_path, monkeypatch):
@@ -109,13 +109,13 @@ def test_partial_matches_do_not_depend_on_the_machine_speed(index_dir, monkeypat
 def test_first_matches_cross_windows_of_bits_in_order():
     docnums = [0, 5, postings_module.WINDOW - 1, postings_module.WINDOW, 3 * postings_module.WINDOW + 7, 200_000]
     bits = sum(1 << docnum for docnum in docnums)
-    assert Postings.first(bits, lambda _d: False, 100) == docnums
-    assert Postings.first(bits, {5, postings_module.WINDOW}.__contains__, 3) == [
+    assert lowest(bits, lambda _d: False, 100) == docnums
+    assert lowest(bits, {5, postings_module.WINDOW}.__contains__, 3) == [
         0,
         postings_module.WINDOW - 1,
         docnums[4],
     ]
-    assert Postings.first(0, lambda _d: False, 5) == []
+    assert lowest(0, lambda _d: False, 5) == []
 
 
 def test_a_long_query_leaves_out_as_many_words_as_it_takes_to_find_codes(index_dir):
