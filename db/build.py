@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import shutil
 import tempfile
@@ -12,20 +11,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, insert
-
-from db import models
 from db.build_cpt import CptFiles
 from db.build_loaders import load_articles, load_hcpcs, load_icd10cm, load_icd10pcs, load_index_entries
-from db.build_rows import Tables
+from db.build_rows import Tables, write_tables
 from db.cpt_layer import database_facts, hidden_reference_ids, lay_over, read_layer, write_layer
-from db.engine import open_for_writing
 from db.integrity import write_manifest
 from db.lay_terms import default_lay_terms_path
 from db.layout import BUILD_INFO_FILE, CURRENT, DATA_FORMAT, DATABASE_FILE, INDEX_DIR, bundled_fingerprint
 from db.models import HCPCS, ICD10CM, ICD10PCS
 from db.paths import articles_dir, source_files_dir
-from db.pfs import PfsFact
 from db.releases import ReleaseInfo, hcpcs_release, icd10_release, ordered_releases
 from db.search_index import build_search_index
 from db.sources import code_indexes, hcpcs
@@ -157,39 +151,6 @@ def _order_titles(
     return {record.code: record.short_title if short else record.long_title for record in records}
 
 
-def _write_database(database: Path, tables: Tables, report: BuildReport) -> None:
-    engine: Engine = open_for_writing(database)
-    models.Base.metadata.create_all(engine)
-    with engine.begin() as connection:
-        for model, rows in (
-            (models.Release, tables.releases.rows),
-            (models.ReleaseSource, tables.release_sources.rows),
-            (models.Code, tables.codes.rows),
-            (models.Note, tables.notes.rows),
-            (models.SeventhCharacter, tables.sevenths.rows),
-            (models.PcsAxisValue, tables.pcs_axis.rows),
-            (models.PcsDefinition, tables.pcs_definitions.rows),
-            (models.HcpcsAttributes, tables.hcpcs_attributes),
-            (PfsFact, tables.pfs_facts),
-            (models.IndexTerm, tables.index_terms.rows),
-            (models.ArticleRow, tables.articles),
-            (models.ArticleLink, tables.article_links.rows),
-        ):
-            if rows:
-                connection.execute(insert(model), rows)
-        facts = [{"key": key, "value": json.dumps(value)} for key, value in sorted(report.facts.items())]
-        facts.append({"key": "counts", "value": json.dumps(report.counts, sort_keys=True)})
-        facts.append({"key": "data_format", "value": json.dumps(DATA_FORMAT)})
-        facts.append({"key": "built_at", "value": json.dumps(dt.datetime.now(dt.UTC).isoformat(timespec="seconds"))})
-        connection.execute(insert(models.BuildFact), facts)
-        connection.exec_driver_sql("ANALYZE")
-    # The indexes exist before the rows go in, so their pages split half-full as they grow: rewriting the file packs
-    # them (full build: 50.0 -> 48.7 MB, 0.3 s; code_detail p50/p95 unchanged). VACUUM cannot run in a transaction.
-    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-        connection.exec_driver_sql("VACUUM")
-    engine.dispose()
-
-
 def build_database(
     database: Path,
     sources: BuildSources,
@@ -318,7 +279,7 @@ def build_database(
     started = time.perf_counter()
     progress(f"Writing {database.name}")
     report.counts["code_versions"] = len(tables.codes.rows)
-    _write_database(database, tables, report)
+    write_tables(database, tables, report.counts, report.facts)
     step("database write", started)
     return report
 

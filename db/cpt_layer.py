@@ -220,13 +220,14 @@ def codes_of_rows(database: Path) -> Callable[[Sequence[int]], dict[int, str]]:
 
 
 def database_facts(database: Path) -> tuple[dict[str, int], dict[str, Any]]:
-    """The build's counts and other facts as the database records them."""
+    """The build's counts and other facts as the database records them (not when and by which format)."""
     engine = open_for_writing(database)
     try:
         with engine.connect() as connection:
-            return _facts(connection)
+            counts, facts = _facts(connection)
     finally:
         engine.dispose()
+    return counts, {key: value for key, value in facts.items() if key not in ("built_at", "data_format")}
 
 
 def lay_over(staging: Path, base_index: Path, layer: CptLayer, progress: Progress = print) -> dict[str, float]:

@@ -7,6 +7,7 @@ import shutil
 import time
 from array import array
 from collections.abc import Callable, Sequence
+from itertools import groupby
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,7 @@ from db.search.schema import (
     FORMAT_JSON,
     INDEX_FORMAT,
     LAY_TERMS_JSON,
-    RANKS_FILE,
+    RANKS_JSON,
     ROWS_FILE,
     SHORT_PREFIX_HITS,
     SHORT_PREFIXES_JSON,
@@ -151,7 +152,7 @@ def build_search_index(
     except BaseException:
         shutil.rmtree(index_dir, ignore_errors=True)
         raise
-    unindexed = unindexed_forms(equivalents, vocabulary)
+    unindexed = unindexed_forms(equivalents, spelling_counts(vocabulary, lay_terms))
     if unindexed:
         progress(f"  {len(unindexed)} word-equivalent forms are in no code's wording and were left out")
     lay_json = [
@@ -166,8 +167,10 @@ def build_search_index(
     (index_dir / SHORT_PREFIXES_JSON).write_text(json.dumps(short_prefix_hits), encoding="utf-8")
     # Document number -> database row: titles and the rest are read from the database, not stored twice.
     (index_dir / ROWS_FILE).write_bytes(array("I", (doc.row for doc in docs)).tobytes())
-    # Each document's rank, so that a layer's documents can be placed among these (db/search/layer.py).
-    (index_dir / RANKS_FILE).write_bytes(array("I", (doc.order_value() for doc in docs)).tobytes())
+    # Each document's rank, so that a layer's documents can be placed among these (db/search/layer.py): in
+    # document order the values never decrease, so [value, how many documents] pairs say it in a few KB.
+    runs = [[value, len(list(group))] for value, group in groupby(doc.order_value() for doc in docs)]
+    (index_dir / RANKS_JSON).write_text(json.dumps(runs), encoding="utf-8")
     (index_dir / FORMAT_JSON).write_text(json.dumps({"index_format": INDEX_FORMAT, "documents": len(docs)}))
     return {
         "documents": float(len(docs)),

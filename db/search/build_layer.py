@@ -9,6 +9,7 @@ import time
 from array import array
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Sequence
+from itertools import accumulate
 from pathlib import Path
 
 from sqlalchemy import ColumnElement
@@ -20,7 +21,7 @@ from db.search.index import read_index_lay_terms
 from db.search.layer import LAYER_DIR, LAYER_JSON, LAYER_ORDER_FILE, read_layer
 from db.search.postings import Postings
 from db.search.rows import Doc, collect_docs
-from db.search.schema import RANKS_FILE, ROWS_FILE, SHORT_PREFIX_HITS, SHORT_PREFIXES_JSON, VOCABULARY_JSON
+from db.search.schema import RANKS_JSON, ROWS_FILE, SHORT_PREFIX_HITS, SHORT_PREFIXES_JSON, VOCABULARY_JSON
 from db.search.spelling import spelling_counts
 from db.search.word_forms import rewrite_forms
 
@@ -53,16 +54,18 @@ CodesOf = Callable[[Sequence[int]], dict[int, str]]
 
 def _insert_points(index_dir: Path, docs: Sequence[Doc], codes_of: CodesOf) -> array[int]:
     """Per layer document: how many base documents come before it in the order of Doc.rank_key."""
-    ranks = array("I")
-    ranks.frombytes((index_dir / RANKS_FILE).read_bytes())
+    runs = json.loads((index_dir / RANKS_JSON).read_text(encoding="utf-8"))
+    values = [value for value, _count in runs]
+    #: starts[i]: how many base documents have a value below values[i]
+    starts = [0, *accumulate(count for _value, count in runs)]
     rows = array("I")
     rows.frombytes((index_dir / ROWS_FILE).read_bytes())
     ties: dict[tuple[int, int], list[tuple[str, int]]] = {}
     points = array("I")
     for doc in docs:
         value = doc.order_value()
-        low = bisect_left(ranks, value)
-        high = bisect_right(ranks, value, low)
+        low = starts[bisect_left(values, value)]
+        high = starts[bisect_right(values, value)]
         if low == high:
             points.append(low)
             continue

@@ -11,15 +11,16 @@ from whoosh.formats import Existence
 
 from db.lay_terms import LayTerm
 
-INDEX_FORMAT = 7
+INDEX_FORMAT = 8
 #: Title word beginnings up to this length are indexed as terms of their own (see title_grams).
 TITLE_GRAM_MAX = 2
 #: For one- and two-letter queries the best title matches are computed at build time.
 SHORT_PREFIX_HITS = 200
 SHORT_PREFIXES_JSON = "short_prefixes.json"
 ROWS_FILE = "rows.u32"
-#: Per document: its static rank and code set (Doc.order_value), to place a layer's documents among them.
-RANKS_FILE = "ranks.u32"
+#: The documents' static ranks and code sets (Doc.order_value) in document order, as [value, count] runs: what
+#: places a layer's documents among them.
+RANKS_JSON = "ranks.json"
 LAY_TERMS_JSON = "lay_terms.json"
 VOCABULARY_JSON = "vocabulary.json"
 FORMAT_JSON = "format.json"
