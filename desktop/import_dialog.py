@@ -35,6 +35,8 @@ log = logging.getLogger(__name__)
 
 #: "indexed 25,000 of 200,278": the build's progress lines that carry counts.
 COUNTED = re.compile(r"(\d[\d,]*) of (\d[\d,]*)")
+#: How many of the CPT numbers articles name that the imported CPT files lack the summary shows.
+ARTICLE_NUMBERS_SHOWN = 12
 
 
 class _Relay(QObject):
@@ -361,7 +363,20 @@ class ImportDialog(QDialog):
             entry = counts.get(draft.release.name, {})
             codes = entry.get("billable")
             parts.append(f"{draft.release.name}" + (f" ({codes:,} codes)" if isinstance(codes, int) else ""))
-        return "Now loaded: " + "; ".join(parts) + ". Set the date of service (Alt+D) to work with it."
+        text = "Now loaded: " + "; ".join(parts) + ". Set the date of service (Alt+D) to work with it."
+        missing = report.facts.get("article_cpt_numbers_not_in_cpt_file")
+        if any(draft.release.system == "cpt" for draft in self.plan.drafts) and missing:
+            shown = ", ".join(missing[:ARTICLE_NUMBERS_SHOWN]) + (" …" if len(missing) > ARTICLE_NUMBERS_SHOWN else "")
+            numbers = (
+                f"{len(missing):,} CPT numbers that Codebook's articles name are"
+                if len(missing) > 1
+                else ("1 CPT number that a Codebook article names is")
+            )
+            text += (
+                f"\n{numbers} not in your CPT files (a wrong or retired number in the article?): {shown}"
+                + (" (`codebook-cli info --json` lists them all)." if len(missing) > ARTICLE_NUMBERS_SHOWN else ".")
+            )  # fmt: skip
+        return text
 
 
 def window_swap(window: MainWindow, target: Path) -> Callable[[Callable[[], None]], None]:

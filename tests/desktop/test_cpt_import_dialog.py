@@ -110,6 +110,7 @@ def test_import_cpt_by_keyboard_with_the_list_preview(qtbot, window, tmp_path, s
     qtbot.waitUntil(dialog.cancel_button.isEnabled)  # a mnemonic clicks after a short animation
     qtbot.waitUntil(lambda: dialog.summary.text().startswith("Imported"), timeout=60000)
     assert "CPT 2099" in dialog.summary.text() and not preview.isVisible()
+    assert "not in your CPT files" not in dialog.summary.text()  # the article's 47562 is in the AMA file
     qtbot.keyClick(dialog, Qt.Key.Key_Escape)
     assert not dialog.isVisible()
 
@@ -172,3 +173,18 @@ def test_each_list_keeps_its_own_columns(qtbot, window, tmp_path, small_sources)
     for query, code in (("snorvex", "99214"), ("blorvic", "3074F")):
         type_and_wait(qtbot, window, query)
         assert (window.model.hit(0).system, window.model.hit(0).code) == ("cpt", code)
+
+
+def test_the_summary_names_article_numbers_the_cpt_files_lack(qtbot, window, tmp_path, small_sources) -> None:
+    """The small fixtures' article names 47562; a list without it: the import report says so."""
+    folder = tmp_path / "cpt-2099"
+    folder.mkdir()
+    (folder / "charges-2099.csv").write_text("Code,Service\n99213,Zorblat list wording\n", encoding="utf-8")
+    dialog = open_dialog(qtbot, window, small_sources)
+    dialog.add_paths([folder])
+    qtbot.waitUntil(lambda: dialog.summary.text().startswith("Ready to import"), timeout=10000)
+    press(qtbot, dialog, Qt.Key.Key_I, ALT)
+    qtbot.waitUntil(lambda: dialog.summary.text().startswith(("Imported", "Nothing")), timeout=60000)
+    assert dialog.summary.text().startswith("Imported"), dialog.summary.text()
+    assert "1 CPT number that a Codebook article names is not in your CPT files" in dialog.summary.text()
+    assert dialog.summary.text().endswith(": 47562.")
