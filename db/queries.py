@@ -118,7 +118,8 @@ def _in_newest(session: Session) -> ColumnElement[bool]:
 
 
 def counts_by_system(session: Session) -> dict[str, dict[str, int]]:
-    """Codes, billable codes, headers, modifiers, notes and index terms per code set, in its newest release."""
+    """Codes, billable codes, headers, modifiers, notes, index terms (and CPT article references) per code set, in
+    its newest release."""
     counts: dict[str, dict[str, int]] = {}
     newest = _in_newest(session)
     rows = session.execute(
@@ -130,6 +131,10 @@ def counts_by_system(session: Session) -> dict[str, dict[str, int]]:
         entry = counts.setdefault(system, {"codes": 0, "billable": 0, "headers": 0, "modifiers": 0})
         if kind == "modifier":
             entry["modifiers"] += number
+            continue
+        if kind == "reference":
+            # A CPT number an article names, without a licensed descriptor: neither a code nor a header.
+            entry["article_references"] = entry.get("article_references", 0) + number
             continue
         if kind in EXPORTED_KINDS.get(system, ("code",)):
             entry["codes"] += number
