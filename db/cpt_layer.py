@@ -141,6 +141,13 @@ def _write(connection: Connection, layer: CptLayer, hidden: Sequence[int]) -> No
     tables = layer.tables
     if not tables.releases.rows:
         return  # no CPT year: the build without CPT
+    # Ids after every existing row, the reference rows about to move aside included: a layer row never takes the
+    # id of a row the base index still points to.
+    id_columns = {"releases": Release.id, "sources": ReleaseSource.id, "codes": Code.id, "notes": Note.id}
+    offsets = {
+        table: connection.execute(select(func.coalesce(func.max(column), 0))).scalar_one()
+        for table, column in id_columns.items()
+    }
     if hidden:
         marks = ",".join("?" * len(hidden))
         connection.exec_driver_sql(
@@ -148,11 +155,6 @@ def _write(connection: Connection, layer: CptLayer, hidden: Sequence[int]) -> No
             tuple(hidden),
         )
         connection.execute(delete(Code).where(Code.id.in_(hidden)))
-    id_columns = {"releases": Release.id, "sources": ReleaseSource.id, "codes": Code.id, "notes": Note.id}
-    offsets = {
-        table: connection.execute(select(func.coalesce(func.max(column), 0))).scalar_one()
-        for table, column in id_columns.items()
-    }
     release_offset, code_offset = offsets["releases"], offsets["codes"]
     rows: list[tuple[type[models.Base], list[dict[str, Any]]]] = [
         (Release, [row | {"id": row["id"] + release_offset} for row in tables.releases.rows]),

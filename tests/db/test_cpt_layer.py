@@ -21,6 +21,7 @@ import pytest
 from db.build import build
 from db.build_cpt import CptFiles, CptSource
 from db.cpt_import import remove_cpt
+from db.cpt_layer import HIDDEN_TABLE
 from db.importer import plan_import, run_import
 from db.imports import Imports
 from db.layout import DATABASE_FILE, INDEX_DIR, current_dir
@@ -133,6 +134,15 @@ def test_a_cpt_import_is_laid_over_the_current_build(layered) -> None:
     assert report.counts["cpt.codes"] == 404
     assert report.counts["icd10cm.billable"] > 0  # the official releases' counts are kept
     assert (current_dir(data) / INDEX_DIR / LAYER_DIR / "layer.json").is_file()
+    connection = sqlite3.connect(current_dir(data) / DATABASE_FILE)
+    try:
+        (hidden,) = connection.execute(f"SELECT max(id) FROM {HIDDEN_TABLE}").fetchone()
+        (first_layer_row,) = connection.execute(
+            "SELECT min(id) FROM codes WHERE system = 'cpt' AND first_seq > 0"
+        ).fetchone()
+    finally:
+        connection.close()
+    assert hidden is not None and first_layer_row > hidden  # the base index's rows keep their own ids
 
 
 def test_the_layered_index_answers_as_an_index_built_in_one_go(layered, tmp_path: Path) -> None:
