@@ -153,6 +153,13 @@ class Tables:
                 row["sort_order"] = rank[row["code"]]
 
 
+def fact_rows(counts: dict[str, int], facts: dict[str, Any]) -> list[dict[str, str]]:
+    """The build_facts rows: every fact as JSON under its key, the counts under "counts"."""
+    rows = [{"key": key, "value": json.dumps(value)} for key, value in sorted(facts.items())]
+    rows.append({"key": "counts", "value": json.dumps(counts, sort_keys=True)})
+    return rows
+
+
 def write_tables(database: Path, tables: Tables, counts: dict[str, int], facts: dict[str, Any]) -> None:
     """Write every table into a new database file, with the build's counts and facts, and pack it."""
     engine: Engine = open_for_writing(database)
@@ -174,8 +181,7 @@ def write_tables(database: Path, tables: Tables, counts: dict[str, int], facts: 
         ):
             if rows:
                 connection.execute(insert(model), rows)
-        values = [{"key": key, "value": json.dumps(value)} for key, value in sorted(facts.items())]
-        values.append({"key": "counts", "value": json.dumps(counts, sort_keys=True)})
+        values = fact_rows(counts, facts)
         values.append({"key": "data_format", "value": json.dumps(DATA_FORMAT)})
         values.append({"key": "built_at", "value": json.dumps(dt.datetime.now(dt.UTC).isoformat(timespec="seconds"))})
         connection.execute(insert(models.BuildFact), values)

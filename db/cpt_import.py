@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from db.build import BuildCancelled, BuildReport, BuildSources, build, finish_build
 from db.build_cpt import CptFiles, CptSource
-from db.cpt_layer import LAYER_COUNTS, database_facts, lay_over, read_layer
+from db.cpt_layer import database_facts, lay_over, read_layer, without_layer_counts
 from db.data_check import data_problem
 from db.imports import IMPORTS_DIR, Imports, StoredFile, StoredRelease, sources_with_imports
 from db.layout import BUILD_INFO_FILE, DATABASE_FILE, INDEX_DIR, current_dir
@@ -265,7 +265,7 @@ def update_cpt(
             raise BuildCancelled("build cancelled")
         info = json.loads((current / BUILD_INFO_FILE).read_text(encoding="utf-8"))
         counts, facts = database_facts(staging / DATABASE_FILE)
-        built = {k: v for k, v in info.get("counts", {}).items() if not k.startswith("cpt.") and k not in LAYER_COUNTS}
+        built = without_layer_counts(info.get("counts", {}))
         elapsed = round(time.perf_counter() - started, 3)
         report = BuildReport({**built, **counts}, facts, {"CPT layer": elapsed, "total": elapsed})
         finish_build(data_dir, staging, report, swap=swap)

@@ -21,7 +21,7 @@ from sqlalchemy import ColumnElement, Connection, delete, func, insert, select
 
 from db import models
 from db.build_cpt import CptFiles, ParsedCpt, load_cpt_release, read_cpt
-from db.build_rows import Tables
+from db.build_rows import Tables, fact_rows
 from db.engine import open_for_writing
 from db.layout import DATABASE_FILE, INDEX_DIR
 from db.models import CPT, ArticleLink, BuildFact, Code, Note, Release, ReleaseSource
@@ -32,9 +32,14 @@ from db.search.rows import collect_docs
 
 Progress = Callable[[str], None]
 HIDDEN_TABLE = "cpt_hidden_references"
-#: Build facts the layer writes (and removes with itself); counts keys starting with "cpt." too.
+#: Build facts the layer writes (and removes with itself); see without_layer_counts for its counts.
 LAYER_FACTS = ("cpt_files", "article_cpt_numbers_not_in_cpt_file")
 LAYER_COUNTS = ("article_cpt_numbers_not_in_cpt_file",)
+
+
+def without_layer_counts(counts: dict[str, int]) -> dict[str, int]:
+    """A build's counts less those the layer wrote (every "cpt." key and LAYER_COUNTS)."""
+    return {key: value for key, value in counts.items() if not key.startswith("cpt.") and key not in LAYER_COUNTS}
 
 
 def layer_rows() -> ColumnElement[bool]:
@@ -131,7 +136,7 @@ def _remove(connection: Connection) -> None:
         connection.exec_driver_sql(f"INSERT INTO codes SELECT * FROM {HIDDEN_TABLE}")
         connection.exec_driver_sql(f"DROP TABLE {HIDDEN_TABLE}")
     counts, facts = _facts(connection)
-    counts = {k: v for k, v in counts.items() if not k.startswith("cpt.") and k not in LAYER_COUNTS}
+    counts = without_layer_counts(counts)
     facts = {k: v for k, v in facts.items() if k not in LAYER_FACTS}
     facts["release_counts"] = [e for e in facts.get("release_counts", []) if e.get("system") != CPT]
     _save_facts(connection, counts, facts)
@@ -189,9 +194,7 @@ def _facts(connection: Connection) -> tuple[dict[str, int], dict[str, Any]]:
 def _save_facts(connection: Connection, counts: dict[str, int], facts: dict[str, Any]) -> None:
     counts = dict(counts, code_versions=connection.execute(select(func.count()).select_from(Code)).scalar_one())
     connection.execute(delete(BuildFact))
-    values = [{"key": key, "value": json.dumps(value)} for key, value in sorted(facts.items())]
-    values.append({"key": "counts", "value": json.dumps(counts, sort_keys=True)})
-    connection.execute(insert(BuildFact), values)
+    connection.execute(insert(BuildFact), fact_rows(counts, facts))
 
 
 def codes_of_rows(database: Path) -> Callable[[Sequence[int]], dict[int, str]]:

@@ -8,7 +8,7 @@ import shutil
 import time
 from array import array
 from bisect import bisect_left, bisect_right
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from itertools import accumulate
 from pathlib import Path
 
@@ -78,14 +78,6 @@ def _insert_points(index_dir: Path, docs: Sequence[Doc], codes_of: CodesOf) -> a
     return points
 
 
-def _word_counts(docs: Iterable[Doc], lay_by_family: dict[str, list[str]]) -> dict[str, int]:
-    counts: dict[str, int] = {}
-    for doc in docs:
-        for word in document_fields(doc, lay_by_family)[2]:
-            counts[word] = counts.get(word, 0) + 1
-    return counts
-
-
 def add_search_layer(
     base_index: Path,
     index_dir: Path,
@@ -108,12 +100,19 @@ def add_search_layer(
     if not docs and not hidden:
         return {"documents": 0.0, "hidden": 0.0, "seconds": time.perf_counter() - started}
     progress(f"  {len(docs):,} documents to add to the search index")
-    lay_by_family = lay_tokens_by_family(read_index_lay_terms(index_dir))
+    lay_terms = read_index_lay_terms(index_dir)
+    lay_by_family = lay_tokens_by_family(lay_terms)
+    layer_words: dict[str, int] = {}
+    prefixes: set[str] = set()
     index = FileStorage(str(index_dir)).open_index()
     writer = index.writer()
     try:
         for doc in docs:
-            writer.add_document(**document_fields(doc, lay_by_family)[0])
+            fields, title_words, all_words = document_fields(doc, lay_by_family)
+            writer.add_document(**fields)
+            for word in all_words:
+                layer_words[word] = layer_words.get(word, 0) + 1
+            prefixes.update(word[:n] for word in title_words for n in (1, 2))
         writer.commit(merge=False)
     except BaseException:
         writer.cancel()
@@ -130,21 +129,22 @@ def add_search_layer(
     # What an index of the same documents built in one go would count: the base's words, less the hidden
     # documents', plus the layer's.
     vocabulary = dict(json.loads((index_dir / VOCABULARY_JSON).read_text(encoding="utf-8")))
-    for word, count in _word_counts(hidden_docs, lay_by_family).items():
-        vocabulary[word] -= count
-    for word, count in _word_counts(docs, lay_by_family).items():
+    for doc in hidden_docs:
+        for word in document_fields(doc, lay_by_family)[2]:
+            vocabulary[word] -= 1
+    for word, count in layer_words.items():
         vocabulary[word] = vocabulary.get(word, 0) + count
     vocabulary = {word: count for word, count in vocabulary.items() if count > 0}
     (folder / VOCABULARY_JSON).write_text(json.dumps(sorted(vocabulary.items())), encoding="utf-8")
-    rewrite_forms(index_dir, folder, spelling_counts(vocabulary, read_index_lay_terms(index_dir)))
-    _write_short_prefixes(index_dir, folder, docs)
+    rewrite_forms(index_dir, folder, spelling_counts(vocabulary, lay_terms))
+    _write_short_prefixes(index_dir, folder, prefixes)
     return {"documents": float(len(docs)), "hidden": float(len(hidden)), "seconds": time.perf_counter() - started}
 
 
-def _write_short_prefixes(index_dir: Path, folder: Path, docs: Sequence[Doc]) -> None:
+def _write_short_prefixes(index_dir: Path, folder: Path, layer_prefixes: set[str]) -> None:
     """The best title matches of one- and two-letter prefixes over both parts (read from the layered index)."""
     base = json.loads((index_dir / SHORT_PREFIXES_JSON).read_text(encoding="utf-8"))
-    prefixes = set(base) | {word[:n] for doc in docs for word in document_fields(doc, {})[1] for n in (1, 2)}
+    prefixes = set(base) | layer_prefixes
     layer = read_layer(index_dir)
     storage = FileStorage(str(index_dir), readonly=True)
     index = storage.open_index()
