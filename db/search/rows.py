@@ -51,7 +51,7 @@ class Doc:
         return (self.rank, SYSTEM_ORDER.get(self.system, SYSTEMS_IN_ORDER - 1), self.code, self.row)
 
     def order_value(self) -> int:
-        """The first two parts of rank_key as one number (what RANKS_FILE holds)."""
+        """The first two parts of rank_key as one number (what RANKS_JSON holds)."""
         return self.rank * SYSTEMS_IN_ORDER + SYSTEM_ORDER.get(self.system, SYSTEMS_IN_ORDER - 1)
 
 
@@ -88,20 +88,21 @@ def collect_docs(database: Path, where: ColumnElement[bool] | None = None) -> li
             ).where(selected)
         ).all()
         alternatives: dict[int, list[tuple[str, str]]] = {}
+        # Joined with the codes table for `where` (on its primary key: about 20 ms more for the full data).
         inclusion_terms = (
-            select(Note.code_id, Note.text).where(Note.kind == "inclusion_term").order_by(Note.id)
-            if where is None
-            else select(Note.code_id, Note.text).join(Code, Code.id == Note.code_id).where(
-                Note.kind == "inclusion_term", selected).order_by(Note.id)
-        )  # fmt: skip
+            select(Note.code_id, Note.text)
+            .join(Code, Code.id == Note.code_id)
+            .where(Note.kind == "inclusion_term", selected)
+            .order_by(Note.id)
+        )
         for code_id, text in session.execute(inclusion_terms):
             alternatives.setdefault(code_id, []).append(("inclusion term", text))
         index_terms = (
-            select(IndexTerm.code_id, IndexTerm.term).order_by(IndexTerm.id)
-            if where is None
-            else select(IndexTerm.code_id, IndexTerm.term).join(Code, Code.id == IndexTerm.code_id)
-            .where(selected).order_by(IndexTerm.id)
-        )  # fmt: skip
+            select(IndexTerm.code_id, IndexTerm.term)
+            .join(Code, Code.id == IndexTerm.code_id)
+            .where(selected)
+            .order_by(IndexTerm.id)
+        )
         for code_id, text in session.execute(index_terms):
             alternatives.setdefault(code_id, []).append(("index term", text))
         article_links = session.execute(
