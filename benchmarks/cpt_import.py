@@ -22,6 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from benchmarks.timing_stats import percentile
 from db.build import build
 from db.cpt_import import remove_cpt
 from db.importer import plan_import, run_import
@@ -67,11 +68,6 @@ def write_files(folder: Path, rows: int, seed: int = 12) -> tuple[Path, Path]:
                 "0.10,0.80,0.10,2,0,2,1,0,,33.4009,09,0,99,0.00,0.00,0.00\n"
             )
     return long_file, pfs_file
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
 def main() -> int:

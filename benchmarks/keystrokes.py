@@ -24,6 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from benchmarks.timing_stats import percentile
 from db.engine import open_read_only, session_scope
 from db.in_force import in_force_all, rows_in_force
 from db.layout import DATABASE_FILE, INDEX_DIR, current_dir
@@ -84,11 +85,6 @@ TARGET_MAX_MS = 50.0
 
 def keystrokes() -> list[str]:
     return [query[:length] for query in QUERIES for length in range(1, len(query) + 1)]
-
-
-def percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
 def summary(label: str, values: list[float]) -> str:
