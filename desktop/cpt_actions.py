@@ -1,5 +1,5 @@
-"""File → Remove CPT data: confirm, rebuild without the licensed files (with a progress window), then restart
-the search on the new data."""
+"""File → Remove CPT data: confirm, take the licensed CPT data off (with a progress window), then restart the
+search on the new data."""
 
 from __future__ import annotations
 
@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QApplication, QMessageBox, QProgressDialog, QWidget
 
+from desktop.gui_swap import GuiThreadSwap
+
 if TYPE_CHECKING:
     from db.build import BuildSources
 
@@ -21,7 +23,6 @@ log = logging.getLogger(__name__)
 class _Relay(QObject):
     line = Signal(str)
     finished = Signal(object)
-    swap_requested = Signal(object)
 
 
 def remove_cpt_data(
@@ -55,24 +56,15 @@ def remove_cpt_data(
     relay = _Relay()
     outcome: dict[str, object] = {}
 
-    def swap_on_gui_thread(request: tuple[Callable[[], None], threading.Event]) -> None:
-        renames, swapped = request
+    def swap_data(renames: Callable[[], None]) -> None:
+        close_data()
         try:
-            close_data()
-            try:
-                renames()
-            finally:
-                restart(data_dir)  # the new data, or the old one again if the renames failed
-                outcome["restarted"] = True
+            renames()
         finally:
-            swapped.set()
+            restart(data_dir)  # the new data, or the old one again if the renames failed
+            outcome["restarted"] = True
 
-    def swap(renames: Callable[[], None]) -> None:
-        swapped = threading.Event()
-        relay.swap_requested.emit((renames, swapped))
-        swapped.wait()
-
-    relay.swap_requested.connect(swap_on_gui_thread)
+    swap = GuiThreadSwap(swap_data)
 
     def work() -> None:
         try:

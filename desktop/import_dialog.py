@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.cpt_preview import CptListPreview
+from desktop.gui_swap import GuiThreadSwap
 
 if TYPE_CHECKING:
     from desktop.main_window import MainWindow
@@ -44,7 +45,6 @@ class _Relay(QObject):
 
     planned = Signal(object)
     line = Signal(str)
-    swap_requested = Signal(object)
     finished = Signal(object)
 
 
@@ -66,7 +66,7 @@ class ImportDialog(QDialog):
         self.setWindowTitle("Import official files")
         self.resize(980, 640)
         self.target = target
-        self._swap_data = swap_data
+        self._swap = GuiThreadSwap(swap_data)
         #: The official files a rebuild starts from (None: the bundled ones; tests give small fixtures).
         self._base = base
         self.paths: list[Path] = []
@@ -76,7 +76,6 @@ class ImportDialog(QDialog):
         self.relay = _Relay()
         self.relay.planned.connect(self._show_plan)
         self.relay.line.connect(self._show_progress)
-        self.relay.swap_requested.connect(self._swap)
         self.relay.finished.connect(self._finished)
 
         intro = QLabel(
@@ -283,16 +282,11 @@ class ImportDialog(QDialog):
             f"Importing {', '.join(names)}: building the new data. The main window keeps answering from the data "
             "it has until the new data is in. Cancel stops it and changes nothing."
         )
-        swapped = threading.Event()
-
-        def swap(renames: Callable[[], None]) -> None:
-            self.relay.swap_requested.emit((renames, swapped))
-            swapped.wait()
 
         def work() -> None:
             try:
                 base = self._base if isinstance(self._base, BuildSources) else None
-                report = run_import(plan, self.target, self.relay.line.emit, self._cancel.is_set, base, swap)
+                report = run_import(plan, self.target, self.relay.line.emit, self._cancel.is_set, base, self._swap)
                 self.relay.finished.emit(report)
             except BaseException as error:  # shown in the dialog, logged in full
                 log.exception("import failed")
@@ -321,13 +315,6 @@ class ImportDialog(QDialog):
             done, total = (int(group.replace(",", "")) for group in counted.groups())
             self.progress_bar.setRange(0, total)
             self.progress_bar.setValue(done)
-
-    def _swap(self, request: tuple[Callable[[], None], threading.Event]) -> None:
-        renames, swapped = request
-        try:
-            self._swap_data(renames)
-        finally:
-            swapped.set()
 
     def _finished(self, outcome: object) -> None:
         from db.build import BuildCancelled, BuildReport
