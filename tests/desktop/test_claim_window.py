@@ -9,15 +9,13 @@ import shutil
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
 
 from db.importer import plan_import, run_import
 from db.imports import Imports
-from db.user_data import UserData
 from desktop.claim_window import ClaimWindow, claim_window_opener
 from desktop.main_window import MainWindow
-from desktop.services import CodeService
 from tests.conftest import FIXTURES
 
 DAY = dt.date(2026, 11, 2)  # the NCCI fixtures' quarter (2026 Q4)
@@ -37,25 +35,15 @@ def data_with_ncci(tmp_path_factory: pytest.TempPathFactory, small_data: Path) -
 
 
 @pytest.fixture
-def window(qtbot, data_with_ncci: Path, tmp_path: Path):
-    service = CodeService(data_with_ncci)
-    service.set_day(DAY)
-    user_data = UserData(tmp_path / "user")
-    settings = QSettings(str(tmp_path / "user" / "settings.ini"), QSettings.Format.IniFormat)
-    main = MainWindow(service, user_data, settings)
-    qtbot.addWidget(main)
+def window(open_window, data_with_ncci: Path):
+    main = open_window(data_with_ncci, day=DAY)
+    service = main.service
     opener = claim_window_opener(main, lambda: service.data_dir, lambda: service.day, main.navigate_to)
     main.claim_check_requested.connect(opener)
-    with qtbot.waitActive(main):
-        main.show()
-        main.activateWindow()
     yield main
     for claim in main.findChildren(ClaimWindow):
         claim.close()
         claim.shutdown()
-    main.close()
-    service.close()
-    user_data.close()
 
 
 def open_and_paste(qtbot, main: MainWindow, text: str) -> ClaimWindow:
