@@ -15,6 +15,16 @@ REPO = Path(__file__).resolve().parent.parent
 SHARED_DATA = REPO.parent / "shared" / "data"
 
 
+def shared_file(relative: str) -> Path:
+    """A file of ../shared/data (the official files we hold), or a skip where it is not beside the clone."""
+    import pytest
+
+    path = SHARED_DATA / relative
+    if not path.is_file():
+        pytest.skip(f"official source file {path} is not present (the shared data folder is not mounted)")
+    return path
+
+
 def write_hcpcs_workbook(path: Path, rows: list[tuple[str, str]]) -> Path:
     """A workbook in the layout of the bundled July 2025 file (HCPCS, LONG_DESCRIPTION)."""
     import openpyxl

@@ -11,6 +11,7 @@ import pytest
 
 from db.sources.code_indexes import IndexEntry, read_cm_index, read_cm_table, read_pcs_index
 from db.sources.errors import SourceFormatError
+from tests.conftest import shared_file
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "indexes"
 CM_INDEX = FIXTURES / "icd10cm_index_2099.xml"  # hand-written in the official schema (no official file here)
@@ -18,8 +19,6 @@ CM_EINDEX = FIXTURES / "icd10cm_eindex_sample.xml"  # cut from icd10cm_eindex_20
 CM_NEOPLASM = FIXTURES / "icd10cm_neoplasm_sample.xml"  # cut from icd10cm_neoplasm_2023.xml
 CM_DRUG = FIXTURES / "icd10cm_drug_sample.xml"  # cut from icd10cm_drug_2023.xml
 PCS_INDEX = FIXTURES / "icd10pcs_index_sample.xml"  # cut from icd10pcs_index_2023.xml
-
-SHARED_DATA = Path(__file__).resolve().parents[3].parent / "shared" / "data"
 
 Reader = Callable[[Path | str], list[IndexEntry]]
 
@@ -359,13 +358,6 @@ def test_lowercase_cm_codes_are_normalised(tmp_path: Path) -> None:
 
 
 # --- the full official files ------------------------------------------------------------------------------
-
-
-def shared_file(relative: str) -> Path:
-    path = SHARED_DATA / relative
-    if not path.is_file():
-        pytest.skip(f"official source file {path} is not present (the shared data folder is not mounted)")
-    return path
 
 
 @pytest.mark.full_data

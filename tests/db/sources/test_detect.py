@@ -25,7 +25,7 @@ from db.sources.files import sha256_of
 from db.sources.hcpcs import read_anweb
 from db.sources.official import KnownFile, known_checksums, load_checksums
 from db.sources.walk import MAX_ZIP_DEPTH, _member_problem
-from tests.conftest import FIXTURES, REPO, SHARED_DATA, SMALL_HCPCS, write_hcpcs_workbook
+from tests.conftest import FIXTURES, REPO, SHARED_DATA, SMALL_HCPCS, shared_file, write_hcpcs_workbook
 
 ANWEB_HEADER = [
     "HCPC", "SEQNUM", "RECID", "LONG DESCRIPTION", "SHORT DESCRIPTION", "PRICE1", "PRICE2", "PRICE3", "PRICE4",
@@ -360,7 +360,7 @@ def test_big_files_are_judged_by_their_head_and_missing_paths_reported(tmp_path:
 
 def test_the_checksum_table_parses_and_holds_manifests_files() -> None:
     table = load_checksums(REPO / "resources" / "official_checksums.tsv")
-    manifest = (SHARED_DATA / "MANIFEST.md").read_text(encoding="utf-8")
+    manifest = shared_file("MANIFEST.md").read_text(encoding="utf-8")
     assert len(table) >= 50
     for entry in table.values():
         # Every checksum is MANIFEST's, or that of a member of a 2019 CMS zip MANIFEST lists (checked in full_data).
@@ -427,6 +427,7 @@ REAL_FILES = {  # file (as found, inside its zip) -> kind, release name
 
 @pytest.mark.full_data
 def test_the_real_files_are_detected_with_kind_release_and_official_origin() -> None:
+    shared_file("MANIFEST.md")
     result = scan([SHARED_DATA, REPO / "resources" / "sources"])
     found = [(item.name, item.kind, item.release.name) for item in result.found]
     assert sorted(set(found)) == sorted((name, *value) for name, value in REAL_FILES.items())

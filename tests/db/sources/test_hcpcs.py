@@ -18,6 +18,7 @@ import pytest
 
 from db.sources.errors import SourceFormatError
 from db.sources.hcpcs import HcpcsRecord, read_anweb, read_long_descriptions_xlsx, read_noc_codes
+from tests.conftest import SHARED_DATA
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "hcpcs"
 # Cut from the official 2019 CMS file HCPC2019_CONTR_ANWEB.txt (public domain): its 8 disclaimer lines
@@ -28,8 +29,7 @@ SAMPLE = FIXTURES / "HCPC2019_CONTR_ANWEB_sample.txt"
 NOC_PRN = FIXTURES / "NOC_Codes_2019_sample.prn"
 HEADER_LINES = 8
 
-DATA = Path(__file__).resolve().parents[3].parent / "shared" / "data"
-HCPCS_DATA = DATA / "hcpcs"
+HCPCS_DATA = SHARED_DATA / "hcpcs"
 needs_data = pytest.mark.skipif(
     not HCPCS_DATA.is_dir(), reason=f"the official HCPCS files are not present in {HCPCS_DATA}"
 )

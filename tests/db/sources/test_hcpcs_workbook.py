@@ -22,7 +22,7 @@ import pytest
 from db.sources.errors import SourceFormatError
 from db.sources.hcpcs import HcpcsRecord, read_anweb
 from db.sources.hcpcs_workbook import read_anweb_workbook
-from tests.conftest import FIXTURES, SHARED_DATA
+from tests.conftest import FIXTURES, shared_file
 
 SAMPLE = FIXTURES / "hcpcs" / "HCPC2019_CONTR_ANWEB_sample.txt"
 HEADER = [
@@ -160,7 +160,7 @@ def test_a_workbook_without_the_official_columns_is_refused(tmp_path: Path) -> N
 @pytest.mark.full_data
 def test_the_2019_official_workbook_matches_the_2019_fixed_width_file() -> None:
     """CMS's own two forms of the 2019 file differ in a few cells; everything else must be equal."""
-    archive = SHARED_DATA / "hcpcs" / "2019-annual" / "2019-Alpha-Numeric-HCPCS-File.zip"
+    archive = shared_file("hcpcs/2019-annual/2019-Alpha-Numeric-HCPCS-File.zip")
     text = read_anweb(archive)
     workbook = read_anweb_workbook(archive)
     assert [(r.kind, r.code) for r in workbook] == [(r.kind, r.code) for r in text]
